@@ -1,0 +1,92 @@
+// serve(): what a plugin's main calls. It owns the process: refuses to run
+// without the host's cookie, keeps stdout for the handshake, starts the gRPC
+// server, and exits when the host asks, signals, or disappears, always
+// removing its socket directory first.
+import { ENV, NOT_A_PLUGIN_MESSAGE, checkCookie, isHandshakeError } from '../handshake/index.js';
+import { StdioChannel } from './stdio.js';
+import { createLogger, levelFromEnv } from './logger.js';
+import type { Logger } from './logger.js';
+import { networkFromEnv } from './listener.js';
+import type { CloudProvider } from './provider.js';
+import { PluginServer } from './server.js';
+import { guardStdout } from './stdout-guard.js';
+import { watchHost } from './host-watch.js';
+
+export interface ServeOptions {
+  /** App protocol versions this plugin speaks (default [1]). */
+  readonly appVersions?: readonly number[];
+  /** Defaults to the SNOOZEBOT_PLUGIN_NETWORK environment variable, else "unix". */
+  readonly network?: 'unix' | 'tcp';
+  /** Defaults to an hclog-shaped pino logger on stderr at SNOOZEBOT_LOG_LEVEL (info). */
+  readonly logger?: Logger;
+}
+
+export interface ServingPlugin {
+  readonly server: PluginServer;
+  /** Stops the server and exits the process with `code`. */
+  shutdown(reason: string, code?: number): Promise<never>;
+}
+
+export async function serve(provider: CloudProvider, options: ServeOptions = {}): Promise<ServingPlugin> {
+  const env = process.env;
+  try {
+    checkCookie(env);
+  } catch (error) {
+    if (!isHandshakeError(error)) throw error;
+    process.stderr.write(NOT_A_PLUGIN_MESSAGE);
+    process.exit(1);
+  }
+  // Before anything else can print: from here on only the handshake reaches fd 1.
+  const guard = guardStdout();
+  const logger = options.logger ?? createLogger({ name: provider.name, level: levelFromEnv(env.SNOOZEBOT_LOG_LEVEL) });
+
+  let serving: ServingPlugin | undefined;
+  let server: PluginServer;
+  try {
+    server = await PluginServer.start(provider, {
+      env,
+      logger,
+      network: options.network ?? networkFromEnv(env.SNOOZEBOT_PLUGIN_NETWORK),
+      ...(options.appVersions === undefined ? {} : { appVersions: options.appVersions }),
+      onShutdownRequest: () => void serving?.shutdown('host requested shutdown'),
+    });
+  } catch (error) {
+    // The host shows stderr's last lines when a plugin dies before its handshake.
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error({ error: message, versionsOffered: env[ENV.protocolVersions] }, 'plugin failed to start');
+    process.stderr.write(`${provider.name}: ${message}\n`);
+    process.exit(1);
+  }
+
+  let exiting: Promise<never> | undefined;
+  serving = {
+    server,
+    shutdown(reason, code = 0) {
+      exiting ??= (async () => {
+        logger.debug({ reason }, 'plugin shutting down');
+        stopWatching();
+        await server.stop();
+        process.exit(code);
+      })();
+      return exiting;
+    },
+  };
+
+  guard.route((chunk) => {
+    if (!server.stdio.write(StdioChannel.STDOUT, chunk)) process.stderr.write(chunk);
+  });
+  guard.writeHandshake(server.handshake);
+  logger.debug({ network: server.network, address: server.address, appVersion: server.appVersion }, 'plugin serving');
+
+  const stopWatching = watchHost({ onGone: (reason) => void serving?.shutdown(reason) });
+  // Like go-plugin: Ctrl-C in the host's terminal reaches the whole process
+  // group, and it is the host's job to stop its plugins in order.
+  process.on('SIGINT', () => logger.debug('ignoring SIGINT; the host stops this plugin'));
+  process.on('SIGTERM', () => void serving?.shutdown('received SIGTERM'));
+  process.on('SIGHUP', () => void serving?.shutdown('received SIGHUP'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ error: error.message, stack: error.stack }, 'uncaught exception');
+    void serving?.shutdown('uncaught exception', 1);
+  });
+  return serving;
+}
