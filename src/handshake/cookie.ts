@@ -24,7 +24,7 @@ export function checkCookie(env: Readonly<Record<string, string | undefined>>): 
       field: MAGIC_COOKIE_KEY,
       seen: value,
       expected,
-      hint: 'this is a snoozebot plugin; let `snoozebot daemon` start it',
+      hint: 'This is a snoozebot plugin; let `snoozebot daemon` start it',
     });
   }
   throw new HandshakeError({
@@ -33,6 +33,6 @@ export function checkCookie(env: Readonly<Record<string, string | undefined>>): 
     // String() guards plain-JS callers handing in non-string values.
     seen: String(value),
     expected,
-    hint: 'the plugin was started by a different program or an incompatible snoozebot',
+    hint: 'The plugin was started by a different program or an incompatible snoozebot',
   });
 }

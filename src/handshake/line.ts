@@ -104,7 +104,7 @@ export function parseHandshake(line: string): Handshake {
       field: 'line',
       seen: line,
       expected: `a handshake like ${EXAMPLE_LINE}`,
-      hint: 'the plugin printed a blank line before its handshake',
+      hint: 'The plugin printed a blank line before its handshake',
     });
   }
 
@@ -116,7 +116,7 @@ export function parseHandshake(line: string): Handshake {
       field: 'line',
       seen: line,
       expected: `at least 4 '|'-separated fields like ${EXAMPLE_LINE}`,
-      hint: 'the plugin may print other output before its handshake, or not be a plugin',
+      hint: 'The plugin may print other output before its handshake, or not be a plugin',
     });
   }
 

@@ -31,7 +31,7 @@ export function parseProtocolVersions(value: string | undefined): number[] {
         field: ENV.protocolVersions,
         seen: value,
         expected: 'comma-separated positive integers, e.g. "1,2"',
-        hint: `entry ${i + 1} is not a positive integer`,
+        hint: `Entry ${i + 1} is not a positive integer`,
       });
     }
     versions.add(version);
@@ -67,7 +67,7 @@ export function negotiateVersion(offered: string | undefined, supported: readonl
     field: ENV.protocolVersions,
     seen: offered,
     expected: `one of the plugin's versions ${formatVersionList(ours)}`,
-    hint: 'host and plugin share no plugin API version; upgrade the older one',
+    hint: 'Host and plugin share no plugin API version; upgrade the older one',
   });
 }
 
@@ -82,6 +82,6 @@ export function checkAppVersion(seen: number, offered: readonly number[]): void 
     field: 'appVersion',
     seen,
     expected: `one of the versions the host offered ${formatVersionList(offered)}`,
-    hint: 'host and plugin share no plugin API version; upgrade the older one',
+    hint: 'Host and plugin share no plugin API version; upgrade the older one',
   });
 }

@@ -1,0 +1,102 @@
+// The gRPC connection to one plugin: a grpc-js channel over the unix socket or
+// TCP address from the handshake, with mTLS when the plugin sent a certificate.
+import { create } from '@bufbuild/protobuf';
+import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import type { ChannelCredentials, ClientReadableStream, MethodDefinition, ServiceError } from '@grpc/grpc-js';
+import type { Handshake } from '../handshake/index.js';
+import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as ServingStatus } from '../gen/grpc/health/v1/health_pb.js';
+import { EmptySchema } from '../gen/plugin/grpc_controller_pb.js';
+import type { StdioData } from '../gen/plugin/grpc_stdio_pb.js';
+import { EmptySchema as WktEmptySchema } from '@bufbuild/protobuf/wkt';
+import { controllerService, healthService, PLUGIN_HEALTH_SERVICE, stdioService } from '../wire/services.js';
+import type { EphemeralCertificate } from '../wire/certificate.js';
+
+export interface ClientTls {
+  readonly clientCert: EphemeralCertificate;
+  readonly serverCertPem: string;
+}
+
+export function channelTarget(handshake: Handshake): string {
+  return handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
+}
+
+export class CallError extends Error {
+  override readonly name = 'CallError';
+  readonly grpcCode: number;
+  readonly details: string;
+  constructor(method: string, error: ServiceError) {
+    super(`${method}: ${status[error.code] ?? error.code}: ${error.details || error.message}`);
+    this.grpcCode = error.code;
+    this.details = error.details || error.message;
+  }
+}
+
+export class PluginConnection {
+  readonly #client: Client;
+
+  constructor(handshake: Handshake, tls: ClientTls | undefined) {
+    let creds: ChannelCredentials = credentials.createInsecure();
+    const options: Record<string, string | number> = {
+      // A plugin is one local process: no resolver tricks, no reconnect storm.
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.enable_retries': 0,
+    };
+    if (tls !== undefined) {
+      creds = credentials.createSsl(
+        Buffer.from(tls.serverCertPem),
+        Buffer.from(tls.clientCert.keyPem),
+        Buffer.from(tls.clientCert.certPem),
+      );
+      // go-plugin certificates are issued for "localhost" whatever the address.
+      options['grpc.ssl_target_name_override'] = 'localhost';
+      options['grpc.default_authority'] = 'localhost';
+    }
+    this.#client = new Client(channelTarget(handshake), creds, options);
+  }
+
+  unary<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, timeoutMs: number): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      this.#client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        new Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => {
+          if (error) reject(new CallError(method.path, error));
+          else if (response === undefined) reject(new Error(`${method.path}: empty response`));
+          else resolve(response);
+        },
+      );
+    });
+  }
+
+  /** One health check of service "plugin". */
+  async health(timeoutMs: number): Promise<ServingStatus> {
+    const response = await this.unary(healthService.check, create(HealthCheckRequestSchema, { service: PLUGIN_HEALTH_SERVICE }), timeoutMs);
+    return response.status;
+  }
+
+  /** GRPCController.Shutdown: asks the plugin to exit. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    await this.unary(controllerService.shutdown, create(EmptySchema), timeoutMs);
+  }
+
+  /** GRPCStdio.StreamStdio; the stream ends with UNIMPLEMENTED for plugins that do not offer it. */
+  streamStdio(): ClientReadableStream<StdioData> {
+    const method = stdioService.streamStdio;
+    return this.#client.makeServerStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      create(WktEmptySchema),
+    ) as ClientReadableStream<StdioData>;
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}
+
+export { ServingStatus };

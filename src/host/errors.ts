@@ -1,0 +1,49 @@
+// Errors of the host side, one class with a stable `code` per failure so the
+// daemon and the CLI can branch on it and operators can search for it.
+import type { HandshakeError } from '../handshake/index.js';
+
+export type HostErrorCode =
+  | 'PLUGIN_NOT_FOUND'
+  | 'PLUGIN_CHECKSUM'
+  | 'PLUGIN_SPAWN'
+  | 'PLUGIN_EXITED_EARLY'
+  | 'PLUGIN_HANDSHAKE'
+  | 'PLUGIN_START_TIMEOUT'
+  | 'PLUGIN_UNHEALTHY'
+  | 'PLUGIN_STOPPED'
+  | 'PLUGIN_CALL'
+  | 'PLUGIN_OPERATION_FAILED';
+
+export class HostError extends Error {
+  override readonly name = 'HostError';
+  readonly code: HostErrorCode;
+  /** For PLUGIN_CALL: the gRPC status code name the plugin answered with. */
+  readonly grpcCode: string | undefined;
+  /** The plugin's last stderr lines, when they help explain the failure. */
+  readonly stderrTail: readonly string[];
+
+  constructor(
+    code: HostErrorCode,
+    message: string,
+    options: { cause?: unknown; grpcCode?: string; stderrTail?: readonly string[] } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.grpcCode = options.grpcCode;
+    this.stderrTail = options.stderrTail ?? [];
+  }
+
+  static handshake(error: HandshakeError, stderrTail: readonly string[]): HostError {
+    return new HostError('PLUGIN_HANDSHAKE', `bad handshake from plugin: ${error.message}`, { cause: error, stderrTail });
+  }
+}
+
+export function isHostError(error: unknown): error is HostError {
+  return error instanceof HostError;
+}
+
+/** Error message plus the plugin's last stderr lines, for humans. */
+export function describeHostError(error: HostError): string {
+  if (error.stderrTail.length === 0) return error.message;
+  return `${error.message}\nlast lines of the plugin's stderr:\n${error.stderrTail.map((l) => `  ${l}`).join('\n')}`;
+}

@@ -1,0 +1,48 @@
+// Reads a plugin's stderr lines as logs. go-plugin plugins (Go or ours) write
+// hclog JSON: "@level", "@message", "@timestamp", "@module" and free fields;
+// anything else is a plain line, logged at info. Pure: returns what to log.
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface PluginLogEntry {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+const LEVELS: Readonly<Record<string, LogLevel>> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  fatal: 'error',
+};
+
+/** Keys that describe the line itself rather than the event: dropped, since our own logger adds them. */
+const ENVELOPE = new Set(['@level', '@message', '@timestamp', '@module', '@caller']);
+
+export function parsePluginLogLine(line: string): PluginLogEntry {
+  if (line.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const record = parsed as Record<string, unknown>;
+      if (typeof record['@message'] === 'string') {
+        const level = LEVELS[String(record['@level']).toLowerCase()] ?? 'info';
+        const fields: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(record)) {
+          // Field names that would collide with our own log keys are kept, but prefixed.
+          if (!ENVELOPE.has(key)) fields[key === 'plugin' || key === 'msg' || key === 'level' ? `plugin.${key}` : key] = value;
+        }
+        return { level, message: record['@message'], fields };
+      }
+    }
+  }
+  return { level: 'info', message: line, fields: {} };
+}

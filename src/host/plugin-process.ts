@@ -1,0 +1,441 @@
+// One plugin process, from spawn to the last reaped child: go-plugin's client
+// side. start() spawns the executable as the leader of its own process group,
+// reads the handshake from stdout, connects and waits for health "plugin" to
+// be SERVING. stop() asks politely (GRPCController.Shutdown), then SIGTERM,
+// then SIGKILL to the whole group, and removes the socket directory. An
+// unexpected exit is reported as an `exited` event and cleaned up the same way.
+import { EventEmitter } from 'node:events';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
+import type { Logger } from 'pino';
+import { isHandshakeError } from '../handshake/index.js';
+import type { Handshake } from '../handshake/index.js';
+import type { EphemeralCertificate } from '../wire/certificate.js';
+import { verifyChecksum } from './checksum.js';
+import { CloudProviderClient } from './cloud-provider-client.js';
+import { CallError, PluginConnection, ServingStatus } from './connection.js';
+import { pluginEnvironment } from './environment.js';
+import { HostError } from './errors.js';
+import { scanStdoutLine } from './handshake-scanner.js';
+import { LineSplitter, LineTail } from './line-splitter.js';
+import { DEFAULTS } from './options.js';
+import type { PluginProcessOptions, StopTimeouts } from './options.js';
+import { parsePluginLogLine } from './plugin-log.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
+import { StdioChannel } from '../sdk/stdio.js';
+
+export type PluginProcessState = 'idle' | 'starting' | 'serving' | 'stopping' | 'exited';
+
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** True when the exit was asked for by stop(). */
+  readonly expected: boolean;
+}
+
+export interface StartTimings {
+  /** Milliseconds from start() to: the process spawned, its handshake line, health SERVING. */
+  readonly spawnedMs: number;
+  readonly handshakeMs: number;
+  readonly servingMs: number;
+}
+
+type ChildProcess = ReturnType<typeof execa>;
+
+const HEALTH_RETRY_MS = 25;
+/** After SIGKILL the kernel reaps at once; this bound only guards against a zombie we cannot wait for. */
+const KILL_WAIT_MS = 2_000;
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
+  readonly name: string;
+  readonly #options: PluginProcessOptions;
+  readonly #log: Logger;
+  readonly #stopTimeouts: StopTimeouts;
+  readonly #stderrTail: LineTail;
+  readonly #stdoutNoise: LineTail;
+  #state: PluginProcessState = 'idle';
+  #child: ChildProcess | undefined;
+  #pid: number | undefined;
+  #exit: Promise<ExitInfo> | undefined;
+  #exited: ExitInfo | undefined;
+  #socketDir: string | undefined;
+  #connection: PluginConnection | undefined;
+  #client: CloudProviderClient | undefined;
+  #handshake: Handshake | undefined;
+  #timings: StartTimings | undefined;
+  #stopping: Promise<void> | undefined;
+  #abortStart: ((error: HostError) => void) | undefined;
+
+  constructor(options: PluginProcessOptions) {
+    super();
+    this.#options = options;
+    this.name = options.name ?? basename(options.path);
+    this.#log = options.logger.child({ plugin: this.name });
+    this.#stopTimeouts = { ...DEFAULTS.stopTimeouts, ...options.stopTimeouts };
+    this.#stderrTail = new LineTail(options.stderrTailLines ?? DEFAULTS.stderrTailLines);
+    this.#stdoutNoise = new LineTail(3);
+  }
+
+  get state(): PluginProcessState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#pid;
+  }
+
+  get handshake(): Handshake | undefined {
+    return this.#handshake;
+  }
+
+  get timings(): StartTimings | undefined {
+    return this.#timings;
+  }
+
+  get exitInfo(): ExitInfo | undefined {
+    return this.#exited;
+  }
+
+  /** The plugin's last stderr lines. */
+  stderrTail(): string[] {
+    return this.#stderrTail.lines();
+  }
+
+  get client(): CloudProviderClient {
+    if (this.#state !== 'serving' || this.#client === undefined) {
+      throw new HostError('PLUGIN_STOPPED', `plugin ${this.name} is not serving (it is ${this.#state})`);
+    }
+    return this.#client;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new HostError('PLUGIN_SPAWN', `plugin ${this.name} was already started`);
+    this.#state = 'starting';
+    const t0 = performance.now();
+    const since = () => Math.round((performance.now() - t0) * 1000) / 1000;
+    const timeoutMs = this.#options.startTimeoutMs ?? DEFAULTS.startTimeoutMs;
+    const aborted = new Promise<never>((_, reject) => {
+      this.#abortStart = reject;
+    });
+    aborted.catch(() => undefined);
+    const deadline = delay(timeoutMs).then(() => {
+      throw new HostError('PLUGIN_START_TIMEOUT', this.#timeoutMessage(timeoutMs), { stderrTail: this.stderrTail() });
+    });
+    deadline.catch(() => undefined);
+    try {
+      await Promise.race([this.#preflight(), aborted]);
+      const tls = this.#options.autoMtls ? await Promise.race([this.#clientCertificate(), aborted]) : undefined;
+      const handshakeSeen = this.#spawn(tls);
+      const spawnedMs = since();
+      const handshake = await Promise.race([handshakeSeen, this.#exitBeforeReady('its handshake'), deadline, aborted]);
+      const handshakeMs = since();
+      this.#handshake = handshake;
+      this.#log.debug({ network: handshake.network, address: handshake.address, tls: handshake.serverCert !== undefined }, 'plugin handshake');
+      if (tls !== undefined && handshake.serverCert === undefined) {
+        throw new HostError(
+          'PLUGIN_HANDSHAKE',
+          `plugin ${this.name} ignored AutoMTLS: its handshake has no certificate (6th field); upgrade its SDK or turn autoMtls off`,
+        );
+      }
+      this.#connection = new PluginConnection(
+        handshake,
+        tls === undefined || handshake.serverCert === undefined
+          ? undefined
+          : { clientCert: tls, serverCertPem: await this.#serverCertPem(handshake.serverCert) },
+      );
+      await Promise.race([this.#waitServing(t0 + timeoutMs), this.#exitBeforeReady('health SERVING'), deadline, aborted]);
+      this.#client = new CloudProviderClient(this.#connection, this.#options.callTimeoutMs ?? DEFAULTS.callTimeoutMs, this.name);
+      this.#timings = { spawnedMs, handshakeMs, servingMs: since() };
+      this.#state = 'serving';
+      this.#consumeStdio(this.#connection);
+      this.#log.info({ pid: this.#pid, ms: this.#timings.servingMs }, 'plugin serving');
+    } catch (error) {
+      const failure = this.#asHostError(error);
+      this.#log.warn({ code: failure.code, error: failure.message }, 'plugin failed to start');
+      await this.#teardown(false);
+      throw failure;
+    } finally {
+      this.#abortStart = undefined;
+    }
+  }
+
+  /** Stops the plugin and everything it started; safe to call at any time, any number of times. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#state === 'idle' || this.#state === 'exited') {
+        this.#state = 'exited';
+        await this.#teardown(true);
+        return;
+      }
+      this.#abortStart?.(new HostError('PLUGIN_STOPPED', `plugin ${this.name} was stopped while starting`));
+      this.#state = 'stopping';
+      await this.#teardown(true);
+    })();
+    return this.#stopping;
+  }
+
+  async #preflight(): Promise<void> {
+    const { path } = this.#options;
+    const info = await stat(path).catch(() => undefined);
+    if (info === undefined) throw new HostError('PLUGIN_NOT_FOUND', `plugin ${this.name}: ${path} does not exist`);
+    if (!info.isFile()) throw new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${path} is not a regular file`);
+    await access(path, fsConstants.X_OK).catch(() => {
+      throw new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${path} is not executable (chmod 755 it)`);
+    });
+    if (this.#options.sha256 !== undefined) await verifyChecksum(path, this.#options.sha256);
+    this.#socketDir = await mkdtemp(join(this.#options.socketParentDir ?? tmpdir(), 'snoozebot-host-'));
+  }
+
+  async #clientCertificate(): Promise<EphemeralCertificate> {
+    const { createEphemeralCertificate } = await import('../wire/certificate.js');
+    return createEphemeralCertificate();
+  }
+
+  async #serverCertPem(field: string): Promise<string> {
+    const { handshakeFieldToPem } = await import('../wire/certificate.js');
+    return handshakeFieldToPem(field);
+  }
+
+  /** Spawns the plugin; resolves with its handshake. */
+  #spawn(tls: EphemeralCertificate | undefined): Promise<Handshake> {
+    const options = this.#options;
+    const appVersions = options.appVersions ?? DEFAULTS.appVersions;
+    const env = pluginEnvironment({
+      hostEnv: process.env,
+      inheritEnv: options.inheritEnv ?? true,
+      extra: options.env ?? {},
+      appVersions,
+      portRange: options.portRange ?? DEFAULTS.portRange,
+      socketDir: this.#socketDir ?? tmpdir(),
+      clientCertPem: tls?.certPem,
+    });
+    const child = execa(options.path, [...(options.args ?? [])], {
+      env,
+      extendEnv: false,
+      // Its own process group, so stop() can signal the plugin and all it forked at once.
+      detached: true,
+      // stdin stays an open pipe for the plugin's life: our SDK exits when it closes.
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: false,
+      encoding: 'buffer',
+    });
+    this.#child = child;
+    this.#pid = child.pid;
+    if (child.pid !== undefined) trackGroup(child.pid);
+    // stdin write errors (EPIPE once the plugin is gone) are not news.
+    child.stdin?.on('error', () => undefined);
+
+    this.#exit = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => {
+        const info: ExitInfo = { code, signal, expected: this.#stopping !== undefined };
+        this.#exited = info;
+        resolve(info);
+        this.#onExit(info);
+      });
+    });
+    const spawnFailed = new Promise<never>((_, reject) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        reject(new HostError('PLUGIN_SPAWN', `plugin ${this.name}: cannot run ${options.path}: ${error.code ?? error.message}`));
+      });
+    });
+    spawnFailed.catch(() => undefined);
+    // execa's own promise settles with the result; failures are handled through the events above.
+    void child.then(
+      () => undefined,
+      () => undefined,
+    );
+
+    const maxLine = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+    const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
+      this.#stderrTail.add(truncated ? `${text.slice(0, 200)}… (line cut at ${maxLine} bytes)` : text);
+      const entry = parsePluginLogLine(text);
+      this.#log[entry.level]({ ...entry.fields, ...(truncated ? { truncated } : {}) }, entry.message);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr?.on('end', () => stderr.end());
+
+    const handshake = new Promise<Handshake>((resolve, reject) => {
+      let found = false;
+      const stdout = new LineSplitter(maxLine, (line) => {
+        if (found) {
+          this.#log.info({ stream: 'stdout' }, line.text);
+          return;
+        }
+        try {
+          const result = scanStdoutLine(line, appVersions);
+          if (result.kind === 'handshake') {
+            found = true;
+            resolve(result.handshake);
+          } else if (result.kind === 'noise') {
+            this.#stdoutNoise.add(result.text);
+            this.#log.info({ stream: 'stdout' }, `before handshake: ${result.text}`);
+          } else {
+            found = true;
+            reject(
+              new HostError(
+                'PLUGIN_HANDSHAKE',
+                `plugin ${this.name} printed more than ${maxLine} bytes on stdout without a newline before its handshake ` +
+                  `(starting ${JSON.stringify(result.text.slice(0, 60))}); only the handshake line may go to stdout`,
+                { stderrTail: this.stderrTail() },
+              ),
+            );
+          }
+        } catch (error) {
+          found = true;
+          reject(isHandshakeError(error) ? HostError.handshake(error, this.stderrTail()) : error);
+        }
+      });
+      child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stdout?.on('end', () => stdout.end());
+    });
+    return Promise.race([handshake, spawnFailed]);
+  }
+
+  /** Rejects when the process exits before `what`; stays pending otherwise. */
+  async #exitBeforeReady(what: string): Promise<never> {
+    const info = await (this.#exit ?? new Promise<ExitInfo>(() => undefined));
+    // Let stderr's last lines arrive: the pipe may deliver them just after the exit event.
+    await new Promise<void>((resolve) => {
+      const stream = this.#child?.stderr;
+      if (!stream || stream.readableEnded) return resolve();
+      const timer = setTimeout(resolve, 200);
+      stream.once('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const noise = this.#stdoutNoise.lines();
+    throw new HostError(
+      'PLUGIN_EXITED_EARLY',
+      `plugin ${this.name} ${describeExit(info.code, info.signal)} before ${what}` +
+        (noise.length > 0 ? `; its stdout said: ${noise.map((l) => JSON.stringify(l.slice(0, 120))).join(' ')}` : ''),
+      { stderrTail: this.stderrTail() },
+    );
+  }
+
+  #timeoutMessage(timeoutMs: number): string {
+    const phase = this.#handshake === undefined ? 'print its handshake' : 'report health SERVING';
+    const noise = this.#stdoutNoise.lines();
+    return (
+      `plugin ${this.name} did not ${phase} within ${timeoutMs} ms` +
+      (noise.length > 0 ? `; its stdout said: ${noise.map((l) => JSON.stringify(l.slice(0, 120))).join(' ')}` : '') +
+      ' (is it a go-plugin gRPC plugin for snoozebot?)'
+    );
+  }
+
+  async #waitServing(deadline: number): Promise<void> {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    let last = 'no answer';
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        throw new HostError('PLUGIN_UNHEALTHY', `plugin ${this.name} did not report health SERVING (last: ${last})`, {
+          stderrTail: this.stderrTail(),
+        });
+      }
+      try {
+        const status = await connection.health(Math.max(1, Math.min(remaining, 1_000)));
+        if (status === ServingStatus.SERVING) return;
+        last = ServingStatus[status] ?? String(status);
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error);
+        if (error instanceof CallError && error.grpcCode === 12 /* UNIMPLEMENTED */) {
+          throw new HostError('PLUGIN_UNHEALTHY', `plugin ${this.name} has no grpc.health.v1 service; go-plugin plugins must serve it`);
+        }
+      }
+      if (this.#abortStart === undefined) return;
+      await delay(HEALTH_RETRY_MS);
+    }
+  }
+
+  #consumeStdio(connection: PluginConnection): void {
+    const stream = connection.streamStdio();
+    stream.on('data', (data: { channel: number; data: Uint8Array }) => {
+      const text = Buffer.from(data.data).toString('utf8').replace(/\n$/, '');
+      this.#log.info({ stream: data.channel === StdioChannel.STDERR ? 'stderr' : 'stdout' }, text);
+    });
+    // UNIMPLEMENTED (older go-plugin servers) or the end of the connection: nothing to do.
+    stream.on('error', () => undefined);
+  }
+
+  #onExit(info: ExitInfo): void {
+    if (!info.expected && this.#state === 'serving') {
+      this.#log.warn({ code: info.code, signal: info.signal }, `plugin ${describeExit(info.code, info.signal)} unexpectedly`);
+      this.#state = 'exited';
+      void this.#teardown(false);
+    } else if (!info.expected) {
+      this.#log.debug({ code: info.code, signal: info.signal }, 'plugin exited');
+    }
+    this.emit('exited', info);
+  }
+
+  /** Stop sequence, then cleanup. `graceful` tries the controller first. */
+  async #teardown(graceful: boolean): Promise<void> {
+    const pid = this.#pid;
+    const exited = () => this.#exited !== undefined;
+    const waitExit = async (ms: number) => {
+      if (this.#exit === undefined || exited()) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+      clearTimeout(timer);
+    };
+    if (pid !== undefined && !exited()) {
+      if (graceful && this.#connection !== undefined && this.#handshake !== undefined) {
+        const { controllerMs } = this.#stopTimeouts;
+        try {
+          await this.#connection.shutdown(controllerMs);
+          this.#child?.stdin?.end();
+          await waitExit(controllerMs);
+        } catch (error) {
+          this.#log.debug({ error: error instanceof Error ? error.message : String(error) }, 'controller shutdown failed');
+        }
+      }
+      if (!exited()) {
+        this.#child?.stdin?.end();
+        if (signalGroup(pid, 'SIGTERM')) await waitExit(this.#stopTimeouts.termMs);
+      }
+      if (!exited()) {
+        this.#log.warn('plugin ignored SIGTERM; killing its process group');
+        signalGroup(pid, 'SIGKILL');
+        await waitExit(KILL_WAIT_MS);
+      }
+    }
+    // Children that outlived the plugin (or ignored SIGTERM) go with the group.
+    if (pid !== undefined && groupAlive(pid)) {
+      this.#log.warn('plugin left processes behind; killing its process group');
+      signalGroup(pid, 'SIGKILL');
+    }
+    if (pid !== undefined) untrackGroup(pid);
+    this.#child?.stdin?.destroy();
+    this.#connection?.close();
+    this.#connection = undefined;
+    this.#client = undefined;
+    if (this.#socketDir !== undefined) await rm(this.#socketDir, { recursive: true, force: true });
+    this.#state = 'exited';
+  }
+
+  #asHostError(error: unknown): HostError {
+    if (error instanceof HostError) return error;
+    if (isHandshakeError(error)) return HostError.handshake(error, this.stderrTail());
+    return new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+      stderrTail: this.stderrTail(),
+    });
+  }
+}
