@@ -1,0 +1,51 @@
+// snoozebot plugins check PATH: no daemon needed.
+import { resolve } from 'node:path';
+import pino from 'pino';
+import type { Argv } from 'yargs';
+import { diagnosePlugin } from '../../host/diagnose.js';
+import type { Diagnosis } from '../../host/diagnose.js';
+import { EXIT } from '../exit-codes.js';
+import { formatTable, printJson } from '../output.js';
+
+interface CheckArgs {
+  path: string;
+  json: boolean;
+  mtls: boolean;
+  timeout: number;
+  'log-level': string;
+}
+
+function render(diagnosis: Diagnosis): string {
+  const rows = diagnosis.steps.map((s) => [s.ok ? (s.warning ? '!' : '✓') : '✗', s.step, `${s.ms.toFixed(1)} ms`, s.detail]);
+  const verdict = diagnosis.ok
+    ? `ok: ${diagnosis.path} works as a snoozebot plugin`
+    : `failed: ${diagnosis.path}: ${diagnosis.error?.code ?? 'CHECK_FAILED'}`;
+  return `${formatTable(rows)}\n${verdict}\n`;
+}
+
+export function pluginsCheckCommand(yargs: Argv): Argv {
+  return yargs.command<CheckArgs>(
+    'check <path>',
+    'Start one plugin binary without a daemon, walk through the go-plugin handshake and every call, then stop it',
+    (y) =>
+      y
+        .positional('path', { type: 'string', demandOption: true, describe: 'plugin executable to check' })
+        .option('mtls', { type: 'boolean', default: false, describe: 'use AutoMTLS, as a host with mTLS on would' })
+        .option('timeout', { type: 'number', default: 10_000, describe: 'handshake and health timeout in ms' })
+        .option('log-level', { type: 'string', default: 'silent', describe: "log level for the plugin's stderr (e.g. debug)" })
+        .example('$0 plugins check ./dist/plugins/local', 'diagnose the bundled local plugin')
+        .example('$0 plugins check /etc/snoozebot/plugins/aws --json', 'machine-readable report'),
+    async (args) => {
+      const logger = pino({ level: args['log-level'] }, pino.destination(2));
+      const diagnosis = await diagnosePlugin({
+        path: resolve(args.path),
+        autoMtls: args.mtls,
+        startTimeoutMs: args.timeout,
+        logger,
+      });
+      if (args.json) printJson(diagnosis);
+      else process.stdout.write(render(diagnosis));
+      process.exitCode = diagnosis.ok ? EXIT.ok : EXIT.failed;
+    },
+  );
+}

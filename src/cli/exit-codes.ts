@@ -1,0 +1,7 @@
+// The CLI's exit codes (design.md): scripts rely on them.
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  unreachable: 3,
+} as const;
