@@ -1,29 +1,85 @@
 // Bundles each plugin into one executable file under dist/plugins/: a
 // shebang, mode 755, everything inlined, so it runs with only `node` on PATH
 // wherever it is copied (e.g. /etc/snoozebot/plugins).
+//
+// Start time is most of a plugin's cost to its host, and V8 parses the whole
+// file at start, so two things are kept out of the parsed code:
+// - grpc-js's proto-loader (and protobufjs under it): grpc-js only loads it for
+//   channelz and ORCA, which plugins never use; it is replaced by a stub.
+// - the AutoMTLS certificate code (an ASN.1 stack about as large as grpc-js):
+//   it is bundled separately and embedded as a string, compiled only when a
+//   host asks for mTLS.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const PLUGINS = ['local'] as const;
 
-export async function bundlePlugin(name: string): Promise<string> {
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  // CommonJS: a copied plugin has no package.json beside it, and Node reads
+  // an extension-less file without one as CommonJS.
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const stubProtoLoader: Plugin = {
+  name: 'stub-proto-loader',
+  setup(b) {
+    b.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({ path: 'proto-loader', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'exports.loadSync = () => { throw new Error("@grpc/proto-loader is not bundled in snoozebot plugins"); };',
+      loader: 'js',
+    }));
+  },
+};
+
+async function certificateChunk(): Promise<string> {
+  const result = await build({
+    ...common,
+    entryPoints: [join(root, 'src/wire/certificate.ts')],
+    write: false,
+    outfile: 'certificate.js',
+  });
+  const file = result.outputFiles?.[0];
+  if (file === undefined) throw new Error('esbuild produced no certificate chunk');
+  return file.text;
+}
+
+function lazyCertificate(source: string): Plugin {
+  return {
+    name: 'lazy-certificate',
+    setup(b) {
+      b.onResolve({ filter: /\/wire\/certificate\.js$/ }, () => ({ path: 'certificate', namespace: 'lazy' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+        contents: [
+          'const { compileFunction } = require("node:vm");',
+          `const source = ${JSON.stringify(source)};`,
+          'const module_ = { exports: {} };',
+          'compileFunction(source, ["module", "exports", "require"], { filename: "snoozebot-certificate.js" })(module_, module_.exports, require);',
+          'module.exports = module_.exports;',
+        ].join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+export async function bundlePlugin(name: string, certificateSource: string): Promise<string> {
   const outfile = join(root, 'dist/plugins', name);
   await build({
+    ...common,
     entryPoints: [join(root, 'plugins', name, 'main.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    // CommonJS: a copied plugin has no package.json beside it, and Node reads
-    // an extension-less file without one as CommonJS.
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
     banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
+    plugins: [stubProtoLoader, lazyCertificate(certificateSource)],
   });
   await chmod(outfile, 0o755);
   return outfile;
@@ -34,7 +90,8 @@ async function main(): Promise<void> {
   // Inside this checkout the root package.json says "module"; this keeps the
   // bundles CommonJS here too.
   await writeFile(join(root, 'dist/plugins/package.json'), '{ "type": "commonjs" }\n');
-  for (const name of PLUGINS) await bundlePlugin(name);
+  const certificateSource = await certificateChunk();
+  for (const name of PLUGINS) await bundlePlugin(name, certificateSource);
 }
 
 await main();

@@ -1,8 +1,6 @@
-// Entry point of dist/plugins/local.
-import { createLogger, levelFromEnv, serve } from '../../src/sdk/index.js';
-import { readMachineFacts } from './machine.js';
-import { LocalProvider, STOP_COMMAND_ENV } from './provider.js';
+// Entry point of dist/plugins/local. The cookie is checked before anything
+// heavy is loaded; run.ts holds the plugin itself.
+import { exitUnlessLaunchedByHost } from '../../src/sdk/launch-guard.js';
 
-const logger = createLogger({ name: 'local', level: levelFromEnv(process.env.SNOOZEBOT_LOG_LEVEL) });
-const stopCommand = process.env[STOP_COMMAND_ENV]?.trim() || undefined;
-void serve(new LocalProvider({ facts: () => readMachineFacts(), logger, stopCommand }), { logger });
+exitUnlessLaunchedByHost();
+void import('./run.js');

@@ -69,7 +69,7 @@ export async function diagnosePlugin(
   } catch (error) {
     const failure = error instanceof HostError ? error : undefined;
     const message = failure ? describeHostError(failure) : error instanceof Error ? error.message : String(error);
-    steps.push({ step: nextStep(steps), ok: false, ms: 0, detail: message });
+    steps.push({ step: failedStep(steps, plugin), ok: false, ms: 0, detail: message });
     return { ok: false, path: options.path, steps, error: { code: failure?.code ?? 'CHECK_FAILED', message } };
   } finally {
     await plugin.stop();
@@ -84,6 +84,13 @@ function describeExitInfo(plugin: PluginProcess): string {
   const exit = plugin.exitInfo;
   if (exit === undefined) return 'stopped';
   return exit.signal === null ? `exited with code ${exit.code} after GRPCController.Shutdown` : `killed by ${exit.signal}`;
+}
+
+/** The steps up to health are only recorded once start() succeeds; a failed start is placed by how far the plugin got. */
+function failedStep(steps: readonly DiagnosisStep[], plugin: PluginProcess): string {
+  if (plugin.timings !== undefined) return nextStep(steps);
+  if (plugin.pid === undefined) return 'spawn';
+  return plugin.handshake === undefined ? 'handshake' : 'health';
 }
 
 function nextStep(steps: readonly DiagnosisStep[]): string {

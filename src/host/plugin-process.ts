@@ -76,6 +76,8 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
   #timings: StartTimings | undefined;
   #stopping: Promise<void> | undefined;
   #abortStart: ((error: HostError) => void) | undefined;
+  /** Settles once start() has returned or thrown (and cleaned up after itself). */
+  #startSettled: Promise<void> | undefined;
 
   constructor(options: PluginProcessOptions) {
     super();
@@ -122,6 +124,8 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new HostError('PLUGIN_SPAWN', `plugin ${this.name} was already started`);
     this.#state = 'starting';
+    let settled!: () => void;
+    this.#startSettled = new Promise<void>((resolve) => (settled = resolve));
     const t0 = performance.now();
     const since = () => Math.round((performance.now() - t0) * 1000) / 1000;
     const timeoutMs = this.#options.startTimeoutMs ?? DEFAULTS.startTimeoutMs;
@@ -129,12 +133,19 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
       this.#abortStart = reject;
     });
     aborted.catch(() => undefined);
-    const deadline = delay(timeoutMs).then(() => {
-      throw new HostError('PLUGIN_START_TIMEOUT', this.#timeoutMessage(timeoutMs), { stderrTail: this.stderrTail() });
+    // A cleared timer, not delay(): a pending one would keep the host's event loop alive for timeoutMs.
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      deadlineTimer = setTimeout(() => {
+        reject(new HostError('PLUGIN_START_TIMEOUT', this.#timeoutMessage(timeoutMs), { stderrTail: this.stderrTail() }));
+      }, timeoutMs);
     });
     deadline.catch(() => undefined);
+    // Kept so an aborted start can wait for it: it creates the socket directory.
+    const preflight = this.#preflight();
+    preflight.catch(() => undefined);
     try {
-      await Promise.race([this.#preflight(), aborted]);
+      await Promise.race([preflight, aborted]);
       const tls = this.#options.autoMtls ? await Promise.race([this.#clientCertificate(), aborted]) : undefined;
       const handshakeSeen = this.#spawn(tls);
       const spawnedMs = since();
@@ -163,10 +174,15 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
     } catch (error) {
       const failure = this.#asHostError(error);
       this.#log.warn({ code: failure.code, error: failure.message }, 'plugin failed to start');
+      // stop() during the preflight aborts the race, not the preflight: let it
+      // finish so the socket directory it creates is removed below.
+      await preflight.catch(() => undefined);
       await this.#teardown(false);
       throw failure;
     } finally {
+      clearTimeout(deadlineTimer);
       this.#abortStart = undefined;
+      settled();
     }
   }
 
@@ -180,6 +196,8 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
       }
       this.#abortStart?.(new HostError('PLUGIN_STOPPED', `plugin ${this.name} was stopped while starting`));
       this.#state = 'stopping';
+      // An aborted start cleans up after itself; resolve only once it has.
+      await this.#startSettled;
       await this.#teardown(true);
     })();
     return this.#stopping;

@@ -2,7 +2,8 @@
 // without the host's cookie, keeps stdout for the handshake, starts the gRPC
 // server, and exits when the host asks, signals, or disappears, always
 // removing its socket directory first.
-import { ENV, NOT_A_PLUGIN_MESSAGE, checkCookie, isHandshakeError } from '../handshake/index.js';
+import { ENV } from '../handshake/index.js';
+import { exitUnlessLaunchedByHost } from './launch-guard.js';
 import { StdioChannel } from './stdio.js';
 import { createLogger, levelFromEnv } from './logger.js';
 import type { Logger } from './logger.js';
@@ -29,13 +30,7 @@ export interface ServingPlugin {
 
 export async function serve(provider: CloudProvider, options: ServeOptions = {}): Promise<ServingPlugin> {
   const env = process.env;
-  try {
-    checkCookie(env);
-  } catch (error) {
-    if (!isHandshakeError(error)) throw error;
-    process.stderr.write(NOT_A_PLUGIN_MESSAGE);
-    process.exit(1);
-  }
+  exitUnlessLaunchedByHost(env);
   // Before anything else can print: from here on only the handshake reaches fd 1.
   const guard = guardStdout();
   const logger = options.logger ?? createLogger({ name: provider.name, level: levelFromEnv(env.SNOOZEBOT_LOG_LEVEL) });

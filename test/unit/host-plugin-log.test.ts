@@ -1,0 +1,64 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePluginLogLine } from '../../src/host/plugin-log.js';
+
+describe('parsePluginLogLine', () => {
+  it('reads an hclog JSON line into level, message and fields without the envelope', () => {
+    const line = JSON.stringify({
+      '@level': 'debug',
+      '@message': 'listening',
+      '@timestamp': '2024-01-02T03:04:05.678000Z',
+      '@module': 'aws',
+      '@caller': 'main.go:12',
+      address: '/tmp/plugin.sock',
+      attempt: 2,
+    });
+    assert.deepEqual(parsePluginLogLine(line), {
+      level: 'debug',
+      message: 'listening',
+      fields: { address: '/tmp/plugin.sock', attempt: 2 },
+    });
+  });
+
+  it('maps every hclog level', () => {
+    const cases: Array<[string, string]> = [
+      ['trace', 'trace'],
+      ['debug', 'debug'],
+      ['info', 'info'],
+      ['warn', 'warn'],
+      ['warning', 'warn'],
+      ['error', 'error'],
+      ['fatal', 'error'],
+      ['ERROR', 'error'],
+      ['Warn', 'warn'],
+    ];
+    for (const [given, want] of cases) {
+      assert.equal(parsePluginLogLine(JSON.stringify({ '@level': given, '@message': 'm' })).level, want, given);
+    }
+  });
+
+  it('logs an unknown or missing level at info', () => {
+    assert.equal(parsePluginLogLine('{"@level":"verbose","@message":"m"}').level, 'info');
+    assert.equal(parsePluginLogLine('{"@message":"m"}').level, 'info');
+    assert.equal(parsePluginLogLine('{"@level":7,"@message":"m"}').level, 'info');
+  });
+
+  it('treats a non-JSON line as an info message with the raw text', () => {
+    for (const line of ['plain text', '{not json', '', '[1,2]', '  {"@message":"indented"}']) {
+      assert.deepEqual(parsePluginLogLine(line), { level: 'info', message: line, fields: {} }, line);
+    }
+  });
+
+  it('keeps the raw line for JSON without a string @message', () => {
+    for (const line of ['{"level":"error","msg":"pino style"}', '{"@level":"error","@message":42}', '{}', 'null']) {
+      assert.deepEqual(parsePluginLogLine(line), { level: 'info', message: line, fields: {} }, line);
+    }
+  });
+
+  it('prefixes fields that collide with the host logger keys', () => {
+    const entry = parsePluginLogLine(
+      JSON.stringify({ '@level': 'info', '@message': 'm', plugin: 'p', msg: 'x', level: 30, other: true }),
+    );
+    assert.deepEqual(entry.fields, { 'plugin.plugin': 'p', 'plugin.msg': 'x', 'plugin.level': 30, other: true });
+  });
+});
