@@ -52,16 +52,24 @@ export function toStatus(method: string, error: unknown): ServerErrorResponse {
   return Object.assign(new Error(details), { code: status.UNKNOWN, details, metadata: new Metadata() });
 }
 
+const NEVER_ABORTED = new AbortController().signal;
+
 type Answer<Desc extends DescMessage> = (signal: AbortSignal) => Promise<MessageInitShape<Desc>> | MessageInitShape<Desc>;
 
 /** One unary handler: runs `answer`, builds the response, maps any failure. */
 function unary<Desc extends DescMessage>(method: string, schema: Desc, logger: Logger, answer: Answer<Desc>) {
   return (call: ServerUnaryCall<unknown, MessageShape<Desc>>, callback: sendUnaryData<MessageShape<Desc>>): void => {
-    const controller = new AbortController();
-    call.once('cancelled', () => controller.abort(new Error(`${method} was cancelled by the host`)));
+    // An AbortController costs more than the rest of a small call, so only
+    // answers that take a signal (the provider's own methods) get one.
+    let signal = NEVER_ABORTED;
+    if (answer.length > 0) {
+      const controller = new AbortController();
+      call.once('cancelled', () => controller.abort(new Error(`${method} was cancelled by the host`)));
+      signal = controller.signal;
+    }
     // Promise.resolve().then(...) so that a method that throws synchronously is caught too.
     Promise.resolve()
-      .then(() => answer(controller.signal))
+      .then(() => answer(signal))
       .then(
         (init) => callback(null, create(schema, init)),
         (error: unknown) => {

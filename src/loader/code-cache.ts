@@ -1,0 +1,108 @@
+// Runs a bundled plugin's code with a V8 code cache.
+//
+// A plugin is started often (every load, every restart) and most of its start
+// is V8 compiling the bundle. V8 can serialize the compiled code; on the next
+// start it checks the cache against the exact source and its own version and
+// flags, and skips compiling. Node 22 does this itself (module.enableCompileCache);
+// Node 20 does not, so plugin bundles carry this small loader.
+//
+// The cache lives in a private per-user directory. Anything odd (a directory
+// owned by someone else or writable by others, a rejected or unreadable cache)
+// means compiling as usual: the cache can make a start faster, never break it.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+
+export interface CacheDirEnv {
+  readonly SNOOZEBOT_CACHE_DIR?: string | undefined;
+  readonly XDG_CACHE_HOME?: string | undefined;
+  readonly HOME?: string | undefined;
+}
+
+/** Where the cache goes: $SNOOZEBOT_CACHE_DIR, else the XDG cache dir, else a per-user temp dir. */
+export function cacheDirFor(env: CacheDirEnv, uid: number): string {
+  if (env.SNOOZEBOT_CACHE_DIR) return env.SNOOZEBOT_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'snoozebot');
+  const home = env.HOME || safeHomedir();
+  return home ? join(home, '.cache', 'snoozebot') : join(tmpdir(), `snoozebot-${uid}`);
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cache directory is trusted only if it is ours and nobody else can write to it. */
+export function isPrivateDir(mode: number, ownerUid: number, uid: number): boolean {
+  return ownerUid === uid && (mode & 0o022) === 0;
+}
+
+/** The bundle's digest is computed at build time: hashing 800 KB at every start would cost a millisecond. */
+export function sourceDigest(source: string): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 24);
+}
+
+export function cacheFileName(name: string, digest: string, nodeVersion: string, arch: string): string {
+  return `${name}-${digest}-${nodeVersion}-${arch}.v8cache`;
+}
+
+function privateCacheDir(dir: string, uid: number): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const info = statSync(dir);
+    return info.isDirectory() && isPrivateDir(info.mode, info.uid, uid);
+  } catch {
+    return false;
+  }
+}
+
+type CommonJsMain = (require: NodeJS.Require, module: NodeJS.Module, exports: unknown, filename: string, dirname: string) => void;
+
+/**
+ * Compiles and runs `source` (a CommonJS bundle) as if it were the main
+ * module, using and refreshing a code cache. `writeDelayMs` puts the cache
+ * write after the plugin's start, where it cannot slow the handshake.
+ */
+export function runWithCodeCache(
+  name: string,
+  source: string,
+  digest: string,
+  main: { require: NodeJS.Require; module: NodeJS.Module; filename: string; dirname: string },
+  writeDelayMs = 200,
+): void {
+  const uid = process.getuid?.() ?? -1;
+  const disabled = process.env.SNOOZEBOT_CODE_CACHE === 'off';
+  const dir = cacheDirFor(process.env, uid);
+  const file = join(dir, cacheFileName(name, digest, process.version, process.arch));
+  let cachedData: Buffer | undefined;
+  if (!disabled && privateCacheDir(dir, uid)) {
+    try {
+      cachedData = readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  const wrapped = `(function (require, module, exports, __filename, __dirname) {${source}\n})`;
+  const script = new Script(wrapped, { filename: main.filename, ...(cachedData === undefined ? {} : { cachedData }) });
+  const run = script.runInThisContext() as CommonJsMain;
+  if (!disabled && (cachedData === undefined || script.cachedDataRejected === true)) {
+    // After the plugin has started and run its first calls, more functions
+    // are compiled, so the cache made then saves more than one made now.
+    setTimeout(() => {
+      if (!privateCacheDir(dir, uid)) return;
+      try {
+        const temp = `${file}.${process.pid}.tmp`;
+        writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+        renameSync(temp, file);
+      } catch {
+        // Read-only or full disk: the next start compiles again, nothing worse.
+      }
+    }, writeDelayMs).unref();
+  }
+  run(main.require, main.module, main.module.exports, main.filename, main.dirname);
+}
