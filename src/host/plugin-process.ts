@@ -9,6 +9,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { isHandshakeError } from '../handshake/index.js';
@@ -416,13 +417,18 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
     if (pid !== undefined && !exited()) {
       if (graceful && this.#connection !== undefined && this.#handshake !== undefined) {
         const { controllerMs } = this.#stopTimeouts;
+        let asked = true;
         try {
           await this.#connection.shutdown(controllerMs);
-          this.#child?.stdin?.end();
-          await waitExit(controllerMs);
         } catch (error) {
-          this.#log.debug({ error: error instanceof Error ? error.message : String(error) }, 'controller shutdown failed');
+          // go-plugin servers (1.0.x) stop before they answer Shutdown, so the
+          // call fails as UNAVAILABLE while the plugin is in fact exiting: wait
+          // for it as for an answer. Any other failure means nobody listened.
+          asked = error instanceof CallError && error.grpcCode === grpcStatus.UNAVAILABLE;
+          this.#log.debug({ error: error instanceof Error ? error.message : String(error) }, 'controller shutdown call failed');
         }
+        this.#child?.stdin?.end();
+        if (asked) await waitExit(controllerMs);
       }
       if (!exited()) {
         this.#child?.stdin?.end();

@@ -7,12 +7,26 @@
 // parent pid is watched as well: when the host dies we are re-parented.
 import { fstatSync } from 'node:fs';
 
+let launchParent: number | undefined;
+
+/**
+ * Records the pid of the process that started us, as early as possible: if
+ * the host dies between our handshake and the watch starting, the parent
+ * read then would already be the reaper's, and the death would go unseen.
+ */
+export function rememberParent(): number {
+  launchParent ??= process.ppid;
+  return launchParent;
+}
+
 export interface HostWatchOptions {
   readonly onGone: (reason: string) => void;
   /** How often the parent pid is checked; the timer never keeps the process alive. */
   readonly pollMs?: number;
   readonly stdin?: NodeJS.ReadStream;
   readonly getPpid?: () => number;
+  /** The parent to watch for; defaults to the one rememberParent() saw. */
+  readonly parent?: number;
 }
 
 function stdinIsPipe(): boolean {
@@ -26,7 +40,7 @@ function stdinIsPipe(): boolean {
 
 export function watchHost(options: HostWatchOptions): () => void {
   const getPpid = options.getPpid ?? (() => process.ppid);
-  const parent = getPpid();
+  const parent = options.parent ?? rememberParent();
   let stopped = false;
   const gone = (reason: string) => {
     if (stopped) return;
@@ -38,6 +52,7 @@ export function watchHost(options: HostWatchOptions): () => void {
   };
   const timer = setInterval(check, options.pollMs ?? 1000);
   timer.unref();
+  queueMicrotask(check);
 
   const stdin = options.stdin ?? (stdinIsPipe() ? process.stdin : undefined);
   const onEnd = () => gone('host closed stdin');

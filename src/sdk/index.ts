@@ -1,5 +1,6 @@
 // The plugin SDK: implement CloudProvider, call serve().
 export { serve } from './serve.js';
+export { exitUnlessLaunchedByHost } from './launch-guard.js';
 export type { ServeOptions, ServingPlugin } from './serve.js';
 export type { CloudProvider, InstanceDetails, OperationOutcome } from './provider.js';
 export { PluginError } from './errors.js';

@@ -10,8 +10,8 @@ import type { Logger } from './logger.js';
 import { networkFromEnv } from './listener.js';
 import type { CloudProvider } from './provider.js';
 import { PluginServer } from './server.js';
-import { guardStdout } from './stdout-guard.js';
-import { watchHost } from './host-watch.js';
+import { guardProcessStdout } from './stdout-guard.js';
+import { rememberParent, watchHost } from './host-watch.js';
 
 export interface ServeOptions {
   /** App protocol versions this plugin speaks (default [1]). */
@@ -30,9 +30,10 @@ export interface ServingPlugin {
 
 export async function serve(provider: CloudProvider, options: ServeOptions = {}): Promise<ServingPlugin> {
   const env = process.env;
+  rememberParent();
   exitUnlessLaunchedByHost(env);
   // Before anything else can print: from here on only the handshake reaches fd 1.
-  const guard = guardStdout();
+  const guard = guardProcessStdout();
   const logger = options.logger ?? createLogger({ name: provider.name, level: levelFromEnv(env.SNOOZEBOT_LOG_LEVEL) });
 
   let serving: ServingPlugin | undefined;
@@ -54,6 +55,7 @@ export async function serve(provider: CloudProvider, options: ServeOptions = {})
   }
 
   let exiting: Promise<never> | undefined;
+  let stopWatching: () => void = () => undefined;
   serving = {
     server,
     shutdown(reason, code = 0) {
@@ -67,15 +69,10 @@ export async function serve(provider: CloudProvider, options: ServeOptions = {})
     },
   };
 
-  guard.route((chunk) => {
-    if (!server.stdio.write(StdioChannel.STDOUT, chunk)) process.stderr.write(chunk);
-  });
-  guard.writeHandshake(server.handshake);
-  logger.debug({ network: server.network, address: server.address, appVersion: server.appVersion }, 'plugin serving');
-
-  const stopWatching = watchHost({ onGone: (reason) => void serving?.shutdown(reason) });
-  // Like go-plugin: Ctrl-C in the host's terminal reaches the whole process
-  // group, and it is the host's job to stop its plugins in order.
+  // Signals are handled before the handshake is out: a host may signal as soon
+  // as it has read it, and until a listener exists Node's default is to die.
+  // SIGINT is ignored like go-plugin does: Ctrl-C in the host's terminal
+  // reaches the whole process group, and the host stops its plugins in order.
   process.on('SIGINT', () => logger.debug('ignoring SIGINT; the host stops this plugin'));
   process.on('SIGTERM', () => void serving?.shutdown('received SIGTERM'));
   process.on('SIGHUP', () => void serving?.shutdown('received SIGHUP'));
@@ -83,5 +80,12 @@ export async function serve(provider: CloudProvider, options: ServeOptions = {})
     logger.fatal({ error: error.message, stack: error.stack }, 'uncaught exception');
     void serving?.shutdown('uncaught exception', 1);
   });
+  guard.route((chunk) => {
+    if (!server.stdio.write(StdioChannel.STDOUT, chunk)) process.stderr.write(chunk);
+  });
+  guard.writeHandshake(server.handshake);
+  logger.debug({ network: server.network, address: server.address, appVersion: server.appVersion }, 'plugin serving');
+  stopWatching = watchHost({ onGone: (reason) => void serving?.shutdown(reason) });
+
   return serving;
 }

@@ -16,7 +16,15 @@ export interface StdoutGuard {
   route(sink: StdoutSink): void;
 }
 
-export function guardStdout(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): StdoutGuard {
+let processGuard: StdoutGuard | undefined;
+
+/** Installs the guard on the process's own stdout once; later calls return the same guard. */
+export function guardProcessStdout(): StdoutGuard {
+  processGuard ??= guardStdout(process.stdout, process.stderr);
+  return processGuard;
+}
+
+export function guardStdout(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): StdoutGuard {
   const original: Write = stdout.write.bind(stdout);
   let sink: StdoutSink = (chunk) => stderr.write(chunk);
   const redirected = (chunk: Uint8Array | string, encodingOrCallback?: unknown, callback?: unknown): boolean => {

@@ -1,0 +1,79 @@
+// What one line of the results table says, and how it is judged. Pure.
+//
+// A row holds the summary of its own samples and, when it has one, the
+// summary of a reference measured in the same run (interleaved with it).
+// Targets are reported, never enforced: a MISS does not fail the bench.
+import type { Summary } from './stats.js';
+
+export type Target =
+  /** median(row) / median(reference) must be at most `max`. */
+  | { readonly kind: 'ratio'; readonly max: number }
+  /** median(row) must be at most `maxNs`, whatever the reference says. */
+  | { readonly kind: 'absolute'; readonly maxNs: number }
+  /** Shown for context; nothing to pass. */
+  | { readonly kind: 'info' }
+  /** This row is the yardstick of others. */
+  | { readonly kind: 'reference' };
+
+export type Outcome = 'PASS' | 'MISS' | 'info' | 'reference' | 'skipped' | 'error';
+
+export interface RowSpec {
+  /** Short key (matches the brief: a, b, c, …). */
+  readonly id: string;
+  readonly label: string;
+  readonly target: Target;
+  readonly note?: string;
+}
+
+export interface Reference {
+  readonly label: string;
+  readonly summary: Summary;
+}
+
+export interface Row extends RowSpec {
+  readonly summary?: Summary;
+  readonly reference?: Reference;
+  /** median(row) / median(reference). */
+  readonly ratio?: number;
+  readonly result: Outcome;
+  /** Why the row has no figures (skipped / error). */
+  readonly problem?: string;
+}
+
+export interface Group {
+  readonly title: string;
+  readonly rows: readonly Row[];
+}
+
+export function judge(target: Target, summary: Summary, ratio: number | undefined): Outcome {
+  switch (target.kind) {
+    case 'ratio':
+      if (ratio === undefined) return 'info';
+      return ratio <= target.max ? 'PASS' : 'MISS';
+    case 'absolute':
+      return summary.median <= target.maxNs ? 'PASS' : 'MISS';
+    case 'info':
+      return 'info';
+    case 'reference':
+      return 'reference';
+  }
+}
+
+export function measuredRow(spec: RowSpec, summary: Summary, reference?: Reference): Row {
+  const ratio = reference !== undefined && reference.summary.median > 0 ? summary.median / reference.summary.median : undefined;
+  return {
+    ...spec,
+    summary,
+    ...(reference !== undefined ? { reference } : {}),
+    ...(ratio !== undefined ? { ratio } : {}),
+    result: judge(spec.target, summary, ratio),
+  };
+}
+
+export function skippedRow(spec: RowSpec, reason: string): Row {
+  return { ...spec, result: 'skipped', problem: reason };
+}
+
+export function erroredRow(spec: RowSpec, message: string): Row {
+  return { ...spec, result: 'error', problem: message };
+}

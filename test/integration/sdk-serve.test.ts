@@ -1,0 +1,180 @@
+// serve() as a process: what a plugin binary does before, during and after
+// its handshake, observed from outside with real processes and real gRPC.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import pino from 'pino';
+import { HostError } from '../../src/host/errors.js';
+import { PluginProcess } from '../../src/host/plugin-process.js';
+import { assertPidGone, makeSocketParent } from '../helpers/leftovers.js';
+import { LOCAL_PLUGIN, REPO_ROOT } from '../helpers/paths.js';
+
+const COOKIE = { SNOOZEBOT_PLUGIN: 'snoozebot_plugin_v1' };
+
+function noisyPlugin(): string {
+  const path = join(REPO_ROOT, 'dist/js/test/fixtures/sdk/noisy-plugin.js');
+  chmodSync(path, 0o755);
+  return path;
+}
+
+interface Run {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(path: string, env: Record<string, string>): Run {
+  const child = spawn(path, [], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+function firstLine(r: Run): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const newline = r.stdout().indexOf('\n');
+      if (newline !== -1) {
+        r.child.stdout.off('data', check);
+        resolve(r.stdout().slice(0, newline));
+      }
+    };
+    r.child.stdout.on('data', check);
+    r.exit.then(() => reject(new Error(`exited before a line: ${r.stderr()}`)), reject);
+    check();
+  });
+}
+
+test('without the cookie the plugin explains itself on stderr and exits 1', async () => {
+  for (const env of [{}, { SNOOZEBOT_PLUGIN: 'wrong' }]) {
+    const r = run(LOCAL_PLUGIN, { SNOOZEBOT_PLUGIN: '', ...env });
+    r.child.stdin.end();
+    assert.deepEqual(await r.exit, { code: 1, signal: null });
+    assert.equal(r.stdout(), '');
+    assert.match(r.stderr(), /snoozebot plugin/);
+    assert.match(r.stderr(), /snoozebot daemon/);
+  }
+});
+
+test('a host offering no app version the plugin speaks is refused, with both lists named', async () => {
+  const sockets = await makeSocketParent();
+  const r = run(LOCAL_PLUGIN, { ...COOKIE, PLUGIN_PROTOCOL_VERSIONS: '2,3', PLUGIN_UNIX_SOCKET_DIR: sockets.dir });
+  assert.deepEqual(await r.exit, { code: 1, signal: null });
+  assert.equal(r.stdout(), '');
+  assert.match(r.stderr(), /PLUGIN_PROTOCOL_VERSIONS/);
+  assert.match(r.stderr(), /"2,3"/);
+  await sockets.assertEmpty();
+  await sockets.cleanup();
+});
+
+test('the plugin exits and removes its socket directory when the host closes stdin', async () => {
+  const sockets = await makeSocketParent();
+  const r = run(LOCAL_PLUGIN, { ...COOKIE, PLUGIN_UNIX_SOCKET_DIR: sockets.dir });
+  const line = await firstLine(r);
+  assert.match(line, new RegExp(`^1\\|1\\|unix\\|${sockets.dir}/snoozebot-plugin-[^/]+/plugin\\.sock\\|grpc\\|$`));
+  r.child.stdin.end();
+  assert.deepEqual(await r.exit, { code: 0, signal: null });
+  await sockets.assertEmpty();
+  await sockets.cleanup();
+});
+
+test('SIGTERM stops the plugin cleanly; SIGINT (the host terminal\'s Ctrl-C) does not', async () => {
+  const sockets = await makeSocketParent();
+  const r = run(LOCAL_PLUGIN, { ...COOKIE, PLUGIN_UNIX_SOCKET_DIR: sockets.dir, SNOOZEBOT_LOG_LEVEL: 'debug' });
+  await firstLine(r);
+  r.child.kill('SIGINT');
+  // SIGINT is only logged; wait for that line, then ask for a real stop.
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if (r.stderr().includes('ignoring SIGINT')) {
+        r.child.stderr.off('data', check);
+        resolve();
+      }
+    };
+    r.child.stderr.on('data', check);
+    check();
+  });
+  assert.equal(r.child.exitCode, null, 'still running after SIGINT');
+  r.child.kill('SIGTERM');
+  assert.deepEqual(await r.exit, { code: 0, signal: null });
+  await sockets.assertEmpty();
+  await sockets.cleanup();
+});
+
+test('the plugin exits when its parent dies, even when stdin is not a pipe', async () => {
+  const sockets = await makeSocketParent();
+  // A shell parent that starts the plugin with stdin from /dev/null (as go-plugin hosts
+  // often pass theirs), reports its pid, then is killed -9.
+  const shell = spawn('/bin/sh', ['-c', '"$0" </dev/null & echo "pid=$!"; wait', LOCAL_PLUGIN], {
+    env: { ...process.env, ...COOKIE, PLUGIN_UNIX_SOCKET_DIR: sockets.dir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const pid = await new Promise<number>((resolve) => {
+    shell.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /pid=(\d+)/.exec(out);
+      if (match && out.includes('|grpc|')) resolve(Number(match[1]));
+    });
+  });
+  shell.kill('SIGKILL');
+  await assertPidGone(pid);
+  await sockets.assertEmpty();
+  await sockets.cleanup();
+});
+
+test('stdout stays the handshake\'s; failures become gRPC statuses and the plugin keeps serving', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const plugin = new PluginProcess({ path: noisyPlugin(), logger: pino({ level: 'debug' }, sink) });
+  try {
+    await plugin.start();
+    const client = plugin.client;
+    await assert.rejects(client.instanceInfo(), (error: unknown) => {
+      assert.ok(error instanceof HostError);
+      assert.equal(error.code, 'PLUGIN_CALL');
+      assert.equal(error.grpcCode, 'UNKNOWN');
+      assert.match(error.message, /GetInstanceInfo failed: metadata service exploded/);
+      return true;
+    });
+    await assert.rejects(client.listInstances(), (error: unknown) => {
+      assert.ok(error instanceof HostError);
+      assert.equal(error.grpcCode, 'NOT_FOUND');
+      assert.match(error.message, /no such instance i-123 \(check the instance id\)/);
+      return true;
+    });
+    await assert.rejects(client.startInstance(), /StartInstance refused: not today/);
+    await client.stopInstance();
+    assert.equal(await client.providerName(), 'noisy', 'still serving after the failures');
+  } finally {
+    await plugin.stop();
+  }
+  assert.deepEqual(plugin.exitInfo, { code: 0, signal: null, expected: true });
+  const messages = lines.map((l) => String(l.msg));
+  // The banner printed before serve() went to stderr, not into the handshake.
+  assert.ok(messages.includes('banner printed by a library before serve()'), 'banner logged from stderr');
+  // Printed after the handshake: relayed over GRPCStdio, logged as the plugin's stdout.
+  assert.ok(
+    lines.some((l) => l.msg === 'stdout while stopping' && l.stream === 'stdout'),
+    'stdout after the handshake reaches the host through GRPCStdio',
+  );
+  // hclog JSON from the plugin keeps its level and fields.
+  const warn = lines.find((l) => l.msg === 'stopping the fixture');
+  assert.equal(warn?.level, 40);
+  assert.equal(warn?.instance, 'i-fixture');
+});
