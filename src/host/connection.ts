@@ -40,6 +40,8 @@ export class PluginConnection {
       // A plugin is one local process: no resolver tricks, no reconnect storm.
       'grpc.max_reconnect_backoff_ms': 1000,
       'grpc.enable_retries': 0,
+      // channelz bookkeeping costs on every call; nothing here reads it.
+      'grpc.enable_channelz': 0,
     };
     if (tls !== undefined) {
       creds = credentials.createSsl(
