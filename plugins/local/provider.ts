@@ -10,6 +10,11 @@ import { VERSION } from '../../src/version.js';
 import type { MachineFacts } from './machine.js';
 
 export const STOP_COMMAND_ENV = 'SNOOZEBOT_LOCAL_STOP_COMMAND';
+export const DRY_RUN_ENV = 'SNOOZEBOT_DRY_RUN';
+
+export function isDryRun(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes'].includes(value.trim().toLowerCase());
+}
 const STOP_COMMAND_TIMEOUT_MS = 60_000;
 const CANNOT_SELF_START = 'a stopped machine cannot start itself; start it from your cloud console or its power button';
 

@@ -77,6 +77,7 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
   #timings: StartTimings | undefined;
   #stopping: Promise<void> | undefined;
   #abortStart: ((error: HostError) => void) | undefined;
+  #force = false;
   /** Settles once start() has returned or thrown (and cleaned up after itself). */
   #startSettled: Promise<void> | undefined;
 
@@ -187,8 +188,30 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
     }
   }
 
-  /** Stops the plugin and everything it started; safe to call at any time, any number of times. */
-  stop(): Promise<void> {
+  /** One health check of service "plugin"; throws unless it answers SERVING within `timeoutMs`. */
+  async checkHealth(timeoutMs: number): Promise<void> {
+    const connection = this.#connection;
+    if (this.#state !== 'serving' || connection === undefined) {
+      throw new HostError('PLUGIN_STOPPED', `plugin ${this.name} is not serving (it is ${this.#state})`);
+    }
+    let status: ServingStatus;
+    try {
+      status = await connection.health(timeoutMs);
+    } catch (error) {
+      throw new HostError('PLUGIN_UNHEALTHY', `plugin ${this.name}: health check failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (status !== ServingStatus.SERVING) {
+      throw new HostError('PLUGIN_UNHEALTHY', `plugin ${this.name}: health is ${ServingStatus[status] ?? status}, not SERVING`);
+    }
+  }
+
+  /**
+   * Stops the plugin and everything it started; safe to call at any time, any
+   * number of times. `force` skips the polite steps (Shutdown, SIGTERM) for a
+   * plugin that no longer answers: its process group gets SIGKILL at once.
+   */
+  stop(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force) this.#force = true;
     this.#stopping ??= (async () => {
       if (this.#state === 'idle' || this.#state === 'exited') {
         this.#state = 'exited';
@@ -414,6 +437,10 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
       await Promise.race([this.#exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
       clearTimeout(timer);
     };
+    if (pid !== undefined && !exited() && this.#force) {
+      signalGroup(pid, 'SIGKILL');
+      await waitExit(KILL_WAIT_MS);
+    }
     if (pid !== undefined && !exited()) {
       if (graceful && this.#connection !== undefined && this.#handshake !== undefined) {
         const { controllerMs } = this.#stopTimeouts;
