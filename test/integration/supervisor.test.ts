@@ -121,9 +121,9 @@ test('calls wait for a restarting plugin instead of failing at once', async (t) 
   }
 });
 
-test('unload stops the process and keeps it stopped; calls then fail clearly', async () => {
+test('unload stops the process and keeps it stopped; calls then fail clearly', async (t) => {
   const sockets = await makeSocketParent();
-  const { plugin } = supervise(LOCAL_PLUGIN);
+  const { plugin } = supervise(t, LOCAL_PLUGIN);
   await plugin.load('test');
   const pid = plugin.status().pid ?? 0;
   await plugin.unload('by request');
