@@ -75,7 +75,7 @@ export interface InstancesAnswer {
 export interface OperationAnswer {
   readonly plugin: string;
   readonly operation: 'stop' | 'start';
-  /** True when --dry-run kept the call from reaching a plugin that would really act. */
+  /** True when --dry-run kept the call from reaching the plugin at all (plugins other than local). */
   readonly dryRun: boolean;
   readonly message: string;
 }

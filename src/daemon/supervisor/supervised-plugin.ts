@@ -77,6 +77,8 @@ export class SupervisedPlugin {
   #path: string;
   #settings: SupervisorSettings;
   readonly #log: Logger;
+  /** Without the plugin field: PluginProcess adds its own. */
+  readonly #baseLogger: Logger;
   readonly #hooks: SupervisorHooks;
   readonly #socketParentDir: string | undefined;
   #history: CrashHistory;
@@ -100,6 +102,7 @@ export class SupervisedPlugin {
     this.#path = options.path;
     this.#settings = options.settings;
     this.#log = options.logger.child({ plugin: options.name });
+    this.#baseLogger = options.logger;
     this.#hooks = options.hooks ?? {};
     this.#socketParentDir = options.socketParentDir;
     this.#history = new CrashHistory(options.settings.restart);
@@ -281,7 +284,7 @@ export class SupervisedPlugin {
       startTimeoutMs: settings.startTimeoutMs,
       callTimeoutMs: settings.callTimeoutMs,
       stopTimeouts: settings.stop,
-      logger: this.#log,
+      logger: this.#baseLogger,
       ...(settings.sha256 === undefined ? {} : { sha256: settings.sha256 }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
     });

@@ -1,0 +1,133 @@
+// Pure text formatting for the CLI's human output: tables, key: value blocks,
+// durations. No I/O; `now` is a parameter so the output is testable.
+import type { DaemonStatus, InstanceRecord, PluginStatus } from '../daemon/types.js';
+
+const NONE = '-';
+
+/** Left-aligned columns separated by two spaces; the last column is never padded. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd())
+    .join('\n');
+}
+
+/** "key: value" lines with the values aligned. */
+export function formatKeyValues(pairs: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...pairs.map(([key]) => key.length + 1));
+  return pairs.map(([key, value]) => `${`${key}:`.padEnd(width)} ${value}`.trimEnd()).join('\n');
+}
+
+/**
+ * Seconds as pm2 shows them, two units at most: 45s, 3m12s, 2h05m, 3d04h.
+ * Negative or non-finite input is 0s.
+ */
+export function humanizeDuration(seconds: number): string {
+  const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3_600);
+  const minutes = Math.floor((total % 3_600) / 60);
+  const secs = total % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (days > 0) return `${days}d${two(hours)}h`;
+  if (hours > 0) return `${hours}h${two(minutes)}m`;
+  if (minutes > 0) return `${minutes}m${two(secs)}s`;
+  return `${secs}s`;
+}
+
+/** One line (whitespace runs collapsed), at most `max` characters, "…" when cut. */
+export function cut(text: string, max = 60): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const chars = [...line];
+  return chars.length <= max ? line : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** Seconds from an ISO time to `now`, or undefined when there is no time. */
+function secondsSince(iso: string | null, now: Date): number | undefined {
+  if (iso === null) return undefined;
+  const then = Date.parse(iso);
+  return Number.isNaN(then) ? undefined : (now.getTime() - then) / 1000;
+}
+
+function uptime(plugin: PluginStatus, now: Date): string {
+  const seconds = plugin.state === 'serving' ? secondsSince(plugin.servingSince, now) : undefined;
+  return seconds === undefined ? NONE : humanizeDuration(seconds);
+}
+
+export function formatProvider(plugin: PluginStatus): string {
+  return plugin.provider === null ? NONE : `${plugin.provider.name} ${plugin.provider.version}`.trim();
+}
+
+/** `plugins list`: NAME STATE PID UPTIME RESTARTS PROVIDER LAST ERROR. */
+export function formatPluginTable(plugins: readonly PluginStatus[], now: Date): string {
+  if (plugins.length === 0) return 'no plugins (a plugin is an executable in the daemon\'s plugins directory)';
+  const rows = plugins.map((p) => [
+    p.name,
+    p.state,
+    p.pid === null ? NONE : String(p.pid),
+    uptime(p, now),
+    String(p.restarts),
+    formatProvider(p),
+    p.lastError === null || p.lastError === '' ? NONE : cut(p.lastError, 60),
+  ]);
+  return formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'PROVIDER', 'LAST ERROR'], ...rows]);
+}
+
+function ago(iso: string | null, now: Date): string {
+  const seconds = secondsSince(iso, now);
+  return iso === null ? NONE : seconds === undefined ? iso : `${iso} (${humanizeDuration(seconds)} ago)`;
+}
+
+/** `plugins info NAME`: everything about one plugin. */
+export function formatPluginInfo(p: PluginStatus, now: Date): string {
+  return formatKeyValues([
+    ['name', p.name],
+    ['path', p.path],
+    ['state', p.state],
+    ['reason', p.reason || NONE],
+    ['since', ago(p.since, now)],
+    ['pid', p.pid === null ? NONE : String(p.pid)],
+    ['uptime', uptime(p, now)],
+    ['restarts', `${p.restarts} (${p.recentCrashes} crashes in the current window)`],
+    ['provider', formatProvider(p)],
+    ['api version', p.apiVersion ?? NONE],
+    ['next start', p.nextStartAt ?? NONE],
+    ['last error', p.lastError === null || p.lastError === '' ? NONE : p.lastError.replace(/\n/g, '\n  ')],
+  ]);
+}
+
+/** `status`: a short summary of the daemon. */
+export function formatStatus(s: DaemonStatus): string {
+  const counts = `${s.plugins.total} total, ${s.plugins.serving} serving, ${s.plugins.failed} failed`;
+  return formatKeyValues([
+    ['daemon', `snoozebot ${s.version}, pid ${s.pid}, up ${humanizeDuration(s.uptimeSeconds)} (since ${s.startedAt})`],
+    ['plugins', counts],
+    ['default provider', s.defaultProvider ?? NONE],
+    ['dry run', s.dryRun ? 'yes: the machine is never stopped (only the local plugin is called, and it only records a stop)' : 'no'],
+    ['plugins dir', s.pluginsDir],
+    ['state dir', s.stateDir],
+    ['socket', s.socket],
+  ]);
+}
+
+/** `instance info`: one instance, launch time as ISO-8601. */
+export function formatInstance(plugin: string, i: InstanceRecord): string {
+  return formatKeyValues([
+    ['plugin', plugin],
+    ['id', i.id || NONE],
+    ['name', i.name || NONE],
+    ['type', i.type || NONE],
+    ['region', i.region || NONE],
+    ['zone', i.zone || NONE],
+    ['state', i.state || NONE],
+    ['launch time', i.launchTime ?? NONE],
+  ]);
+}
+
+/** `instance list`: one row per instance. */
+export function formatInstanceTable(instances: readonly InstanceRecord[]): string {
+  if (instances.length === 0) return 'no instances';
+  const rows = instances.map((i) => [i.id, i.name, i.type, i.region, i.zone, i.state, i.launchTime ?? NONE].map((c) => c || NONE));
+  return formatTable([['ID', 'NAME', 'TYPE', 'REGION', 'ZONE', 'STATE', 'LAUNCH TIME'], ...rows]);
+}

@@ -1,0 +1,193 @@
+// The daemon's local API: JSON over HTTP on a unix socket (docs/api.md).
+// Access control is the socket's mode, 0660: root and the socket's group.
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { DaemonControl } from '../types.js';
+import { BODY_LIMIT_BYTES, checkBodyHeaders, parseJsonObject, readBody } from './body.js';
+import { ApiError, errorReply } from './errors.js';
+import { createRouter } from './router.js';
+import { checkBody, PARAMS, ROUTES } from './routes.js';
+import type { MetricsSource, Reply } from './routes.js';
+
+export const DEFAULT_SOCKET_PATH = '/run/snoozebot/snoozebot.sock';
+export const SOCKET_MODE = 0o660;
+export const SOCKET_DIR_MODE = 0o755;
+
+export interface ApiServerOptions {
+  readonly socketPath: string;
+  readonly control: DaemonControl;
+  readonly metrics: MetricsSource;
+  readonly logger: Logger;
+}
+
+export interface ApiServer {
+  /** Stops listening, cuts open connections, removes the socket file. */
+  close(): Promise<void>;
+}
+
+/** Another process accepts connections on the socket: the daemon must not take it over. */
+export class SocketInUseError extends Error {
+  override readonly name = 'SocketInUseError';
+  readonly code = 'SOCKET_IN_USE';
+  constructor(readonly socketPath: string) {
+    super(`another snoozebot daemon is listening on ${socketPath}; stop it first, or give this one another --socket`);
+  }
+}
+
+const errnoCode = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+
+/** 'absent', 'stale' (a socket file nobody listens on), or throws when someone answers. */
+async function probeSocket(socketPath: string): Promise<'absent' | 'stale'> {
+  let stats;
+  try {
+    stats = await lstat(socketPath);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return 'absent';
+    throw error;
+  }
+  if (!stats.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it (remove it or choose another --socket)`);
+  return new Promise((resolve, reject) => {
+    const probe = connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      reject(new SocketInUseError(socketPath));
+    });
+    probe.once('error', (error) => {
+      probe.destroy();
+      const code = errnoCode(error);
+      if (code === 'ECONNREFUSED') resolve('stale');
+      else if (code === 'ENOENT') resolve('absent');
+      else if (code === 'EAGAIN') reject(new SocketInUseError(socketPath)); // backlog full: someone is there
+      else reject(error);
+    });
+  });
+}
+
+async function prepareSocketPath(socketPath: string, logger: Logger): Promise<void> {
+  const dir = dirname(socketPath);
+  const created = await mkdir(dir, { recursive: true, mode: SOCKET_DIR_MODE });
+  if (created !== undefined) {
+    await chmod(dir, SOCKET_DIR_MODE); // mkdir's mode is filtered by the umask
+    logger.info({ dir }, 'created the API socket directory');
+  }
+  if ((await probeSocket(socketPath)) === 'stale') {
+    logger.info({ socket: socketPath }, 'removing a stale API socket');
+    await unlink(socketPath).catch((error: unknown) => {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    });
+  }
+}
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // A body we did not read (refused early, or too large) is not drained: the connection closes.
+  if (!req.complete) headers = { ...headers, connection: 'close' };
+  res.writeHead(status, { 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+function sendReply(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  if ('json' in reply) {
+    send(req, res, reply.status, { 'content-type': 'application/json; charset=utf-8' }, `${JSON.stringify(reply.json)}\n`);
+  } else {
+    send(req, res, reply.status, { 'content-type': reply.contentType }, reply.text);
+  }
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { socketPath, control, metrics } = options;
+  const logger = options.logger.child({ component: 'api' });
+  const router = createRouter(ROUTES, { params: PARAMS });
+
+  async function dispatch(req: IncomingMessage): Promise<Reply> {
+    const match = router.match(req.method ?? '', req.url ?? '');
+    if (match.kind === 'not-found') throw new ApiError('ROUTE_NOT_FOUND', `no such route: ${req.method} ${(req.url ?? '').split('?')[0]?.slice(0, 200)} (see docs/api.md)`);
+    if (match.kind === 'method-not-allowed') {
+      const allow = match.allow.join(', ');
+      throw new ApiError('METHOD_NOT_ALLOWED', `method ${req.method} not allowed here; allowed: ${allow}`, { allow });
+    }
+    let body: Record<string, unknown> = {};
+    if (match.route.body !== undefined) {
+      checkBodyHeaders(req.headers, BODY_LIMIT_BYTES);
+      body = checkBody(match.route, parseJsonObject(await readBody(req, BODY_LIMIT_BYTES)));
+    }
+    return match.route.handler({ control, metrics, params: match.params, query: match.query, body });
+  }
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const method = req.method ?? '';
+    const path = (req.url ?? '').slice(0, 300);
+    let status = 0;
+    dispatch(req)
+      .then(
+        (reply) => {
+          status = reply.status;
+          sendReply(req, res, reply);
+        },
+        (error: unknown) => {
+          const reply = errorReply(error);
+          status = reply.status;
+          if (reply.unexpected) logger.error({ err: error, method, path }, 'API request failed with an unexpected error');
+          send(req, res, reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers }, `${JSON.stringify(reply.body)}\n`);
+        },
+      )
+      .catch((error: unknown) => {
+        logger.error({ err: error, method, path }, 'could not answer an API request');
+        res.destroy();
+      })
+      .finally(() => {
+        logger.debug({ method, path, status, ms: Math.round((performance.now() - started) * 1000) / 1000 }, 'api request');
+      });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await prepareSocketPath(socketPath, logger);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => {
+      server.off('listening', onListening);
+      reject(errnoCode(error) === 'EADDRINUSE' ? new SocketInUseError(socketPath) : error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(socketPath);
+  });
+  try {
+    await chmod(socketPath, SOCKET_MODE);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  server.on('error', (error) => logger.error({ err: error }, 'API server error'));
+  logger.info({ socket: socketPath, mode: SOCKET_MODE.toString(8) }, 'API listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await unlink(socketPath).catch((error: unknown) => {
+          if (errnoCode(error) !== 'ENOENT') logger.warn({ err: error, socket: socketPath }, 'could not remove the API socket');
+        });
+        logger.info({ socket: socketPath }, 'API closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Built-in defaults (design.md, "Plugin states in the daemon" and "CLI
+// contract"). The host's own defaults are reused so a plugin started without
+// a daemon behaves the same.
+import { DEFAULTS as HOST_DEFAULTS } from '../../host/options.js';
+import type { DaemonConfig, PluginTunables } from './types.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/snoozebot/config.json';
+
+export const DEFAULT_DAEMON_SETTINGS: Omit<DaemonConfig, 'defaults' | 'plugins' | 'configPath'> = {
+  pluginsDir: '/etc/snoozebot/plugins',
+  socket: '/run/snoozebot/snoozebot.sock',
+  stateDir: '/var/lib/snoozebot',
+  logLevel: 'info',
+  dryRun: false,
+  defaultProvider: null,
+  autoload: true,
+};
+
+export const DEFAULT_PLUGIN_SETTINGS: PluginTunables = {
+  // go-plugin's default; plugins talk over a unix socket only the daemon can reach.
+  autoMtls: false,
+  startTimeoutMs: HOST_DEFAULTS.startTimeoutMs,
+  callTimeoutMs: HOST_DEFAULTS.callTimeoutMs,
+  restart: {
+    initialBackoffMs: 100,
+    maxBackoffMs: 30_000,
+    jitter: 0.2,
+    maxCrashes: 5,
+    crashWindowMs: 60_000,
+    resetAfterMs: 60_000,
+  },
+  health: { intervalMs: 5_000, timeoutMs: 1_000, misses: 3 },
+  stop: { controllerMs: HOST_DEFAULTS.stopTimeouts.controllerMs, termMs: HOST_DEFAULTS.stopTimeouts.termMs },
+};

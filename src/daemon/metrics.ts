@@ -1,0 +1,125 @@
+// Prometheus metrics of the daemon, served by the API at GET /metrics.
+//
+//   snoozebot_plugin_state{plugin,state}   gauge: 1 for the plugin's current state, 0 for every other
+//                                          state (all states are always present, so
+//                                          `snoozebot_plugin_state{state="failed"} == 1` is an alert rule)
+//   snoozebot_plugin_up{plugin}            gauge: 1 while serving, else 0
+//   snoozebot_plugin_restarts_total{plugin}                   counter: restarts after crashes
+//   snoozebot_plugin_rpc_duration_seconds{plugin,method,outcome} histogram of CloudProvider calls
+//   plus prom-client's default process_* and nodejs_* metrics.
+//
+// Each createMetrics() has its own Registry, so tests and several daemons in
+// one process do not share series.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PluginState } from './types.js';
+
+/** Every PluginState; the Record type makes the compiler flag a state added to types.ts but missing here. */
+const STATE_SET: Readonly<Record<PluginState, true>> = {
+  discovered: true,
+  starting: true,
+  serving: true,
+  stopping: true,
+  stopped: true,
+  crashed: true,
+  backoff: true,
+  failed: true,
+  unloaded: true,
+  refused: true,
+};
+export const PLUGIN_STATES = Object.keys(STATE_SET) as readonly PluginState[];
+
+/** From 0.5 ms (a local health check) to 5 s (a cloud API stopping an instance). */
+export const RPC_BUCKETS_SECONDS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** 'ok' for an answer, 'error' for a failed call; other short words (e.g. 'timeout') are allowed. */
+export type RpcOutcome = 'ok' | 'error' | (string & {});
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** The Content-Type of text(): Prometheus text format 0.0.4. */
+  readonly contentType: string;
+  /** The exposition text for GET /metrics. */
+  text(): Promise<string>;
+  /** Sets the plugin's state gauge (1 for `state`, 0 for the others) and its up gauge. */
+  observePluginState(plugin: string, state: PluginState): void;
+  /** One restart after a crash. */
+  countRestart(plugin: string): void;
+  /** One CloudProvider call and how long it took. */
+  observeRpc(plugin: string, method: string, outcome: RpcOutcome, seconds: number): void;
+  /** Drops every series of a plugin that is gone from the plugins directory. */
+  removePlugin(plugin: string): void;
+}
+
+export interface MetricsOptions {
+  /** prom-client's default process and Node.js metrics; on unless false. */
+  readonly defaultMetrics?: boolean;
+}
+
+/**
+ * The returned functions do not use `this`; they can be passed around on
+ * their own (`const { observeRpc } = metrics`).
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const state = new Gauge({
+    name: 'snoozebot_plugin_state',
+    help: 'Current state of each plugin: 1 for the state it is in, 0 for the others',
+    labelNames: ['plugin', 'state'] as const,
+    registers: [registry],
+  });
+  const up = new Gauge({
+    name: 'snoozebot_plugin_up',
+    help: 'Whether the plugin is serving (1) or not (0)',
+    labelNames: ['plugin'] as const,
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: 'snoozebot_plugin_restarts_total',
+    help: 'Restarts of the plugin after a crash or failed health checks',
+    labelNames: ['plugin'] as const,
+    registers: [registry],
+  });
+  const rpc = new Histogram({
+    name: 'snoozebot_plugin_rpc_duration_seconds',
+    help: 'Duration of CloudProvider calls to the plugin, by method and outcome',
+    labelNames: ['plugin', 'method', 'outcome'] as const,
+    buckets: [...RPC_BUCKETS_SECONDS],
+    registers: [registry],
+  });
+
+  // The (method, outcome) pairs seen per plugin, so removePlugin can drop them
+  // (prom-client removes histogram series by their full label set only).
+  const rpcSeries = new Map<string, Set<string>>();
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    observePluginState(plugin, current) {
+      for (const s of PLUGIN_STATES) state.set({ plugin, state: s }, s === current ? 1 : 0);
+      up.set({ plugin }, current === 'serving' ? 1 : 0);
+    },
+    countRestart(plugin) {
+      restarts.inc({ plugin });
+    },
+    observeRpc(plugin, method, outcome, seconds) {
+      if (!Number.isFinite(seconds) || seconds < 0) return; // a clock oddity must not throw into a plugin call
+      rpc.observe({ plugin, method, outcome }, seconds);
+      let seen = rpcSeries.get(plugin);
+      if (seen === undefined) rpcSeries.set(plugin, (seen = new Set()));
+      seen.add(`${method}\0${outcome}`);
+    },
+    removePlugin(plugin) {
+      for (const s of PLUGIN_STATES) state.remove({ plugin, state: s });
+      up.remove({ plugin });
+      restarts.remove({ plugin });
+      for (const key of rpcSeries.get(plugin) ?? []) {
+        const [method = '', outcome = ''] = key.split('\0');
+        rpc.remove({ plugin, method, outcome });
+      }
+      rpcSeries.delete(plugin);
+    },
+  };
+}
