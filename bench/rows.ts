@@ -10,6 +10,8 @@ export type Target =
   | { readonly kind: 'ratio'; readonly max: number }
   /** median(row) must be at most `maxNs`, whatever the reference says. */
   | { readonly kind: 'absolute'; readonly maxNs: number }
+  /** median(row) must be at most `maxBytes` (memory rows). */
+  | { readonly kind: 'bytes'; readonly maxBytes: number }
   /** Shown for context; nothing to pass. */
   | { readonly kind: 'info' }
   /** This row is the yardstick of others. */
@@ -52,6 +54,8 @@ export function judge(target: Target, summary: Summary, ratio: number | undefine
       return ratio <= target.max ? 'PASS' : 'MISS';
     case 'absolute':
       return summary.median <= target.maxNs ? 'PASS' : 'MISS';
+    case 'bytes':
+      return summary.median <= target.maxBytes ? 'PASS' : 'MISS';
     case 'info':
       return 'info';
     case 'reference':

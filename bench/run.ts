@@ -15,6 +15,8 @@ import type { GoBuild } from '../test/interop/go-build.js';
 import { cpuModel, goVersion, loadAverage, nproc } from './machine.js';
 import { emptyGoHostSamples, runGoHostInto } from './measure-go-host.js';
 import type { GoHostSamples } from './measure-go-host.js';
+import { emptyDaemonSamples, measureRestarts, measureTwenty } from './measure-daemon.js';
+import type { DaemonSamples } from './measure-daemon.js';
 import { timeNodeNoops } from './measure-process.js';
 import { emptyTsHostSamples, runTsHostCycleInto, runTsHostCyclesInto } from './measure-ts-host.js';
 import type { TsHostSamples } from './measure-ts-host.js';
@@ -173,6 +175,15 @@ async function main(): Promise<void> {
     await tsLocal.step((s) => runTsHostCyclesInto(s, LOCAL_PLUGIN, CONFIG.cycles, cycle));
   }
 
+  // Issue 4: the daemon, measured after the rest (it starts 20 plugins at once).
+  const cli = join(ROOT, 'bin/snoozebot');
+  const daemonGo = new Series<DaemonSamples>('daemon, Go plugin', emptyDaemonSamples(), noGo);
+  const daemonLocal = new Series<DaemonSamples>('daemon, 20 local plugins', emptyDaemonSamples());
+  log('daemon: kill -9 → serving again (Go plugin)…');
+  await daemonGo.step((s) => measureRestarts(s, ROOT, cli, goBin.plugin, 30));
+  log('daemon: 20 local plugins, RSS and API latency…');
+  await daemonLocal.step((s) => measureTwenty(s, ROOT, cli, LOCAL_PLUGIN, 500));
+
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
 
@@ -311,6 +322,43 @@ async function main(): Promise<void> {
         ),
       ],
     },
+    {
+      title: 'Issue 4: the daemon (a real `snoozebot daemon` process)',
+      rows: [
+        row(
+          {
+            id: 'j',
+            label: 'kill -9 of a serving Go plugin → serving again',
+            target: { kind: 'absolute', maxNs: 50 * NS_PER_MS },
+            note: '30 kills; from kill() to the daemon logging "serving" (ms log timestamps); reference: Go host start → first RPC of the same plugin',
+          },
+          daemonGo,
+          (s) => s.restart,
+          goGoStart,
+        ),
+        row(
+          {
+            id: 'k',
+            label: 'daemon RSS with 20 local plugins serving',
+            target: { kind: 'bytes', maxBytes: 120 * 1024 * 1024 },
+            note: 'VmRSS of the daemon process alone, sampled every 50 API requests',
+          },
+          daemonLocal,
+          (s) => s.rss20,
+        ),
+        row(
+          {
+            id: 'l',
+            label: 'plugins list through the socket (GET /v1/plugins)',
+            target: { kind: 'absolute', maxNs: 5 * NS_PER_MS },
+            note: '500 requests, 20 plugins, a new connection each; reference: GET /healthz on the same socket',
+          },
+          daemonLocal,
+          (s) => s.list,
+          { label: 'GET /healthz', series: daemonLocal, pick: (s: DaemonSamples) => s.healthz },
+        ),
+      ],
+    },
   ];
 
   const machine: MachineInfo = {
@@ -324,7 +372,7 @@ async function main(): Promise<void> {
   };
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
-    ...[nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal]
+    ...[nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, daemonGo, daemonLocal]
       .filter((s) => s.error !== undefined)
       .flatMap((s) => [`${s.name} failed: ${s.error ?? ''}`, '']),
     `Measured in ${elapsedS.toFixed(0)} s (build not included). Targets are reported, not enforced.`,
@@ -362,7 +410,7 @@ async function main(): Promise<void> {
   await writeFile(join(ROOT, 'bench/results.md'), report);
   log('wrote bench/results.json and bench/results.md');
 
-  const failed = [nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal].filter((s) => s.error !== undefined);
+  const failed = [nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, daemonGo, daemonLocal].filter((s) => s.error !== undefined);
   if (failed.length > 0) {
     log(`measurement errors in: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;

@@ -25,6 +25,15 @@ export function formatDuration(ns: number): string {
   return us >= 10 ? `${Math.round(us)} µs` : `${us.toFixed(1)} µs`;
 }
 
+export function formatBytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Memory rows are in bytes, every other row in nanoseconds. */
+function formatValue(row: Row, value: number): string {
+  return row.target.kind === 'bytes' ? formatBytes(value) : formatDuration(value);
+}
+
 export function formatRatio(ratio: number, digits = 2): string {
   return `${ratio.toFixed(digits)}×`;
 }
@@ -36,6 +45,8 @@ export function formatTarget(target: Target): string {
     case 'absolute':
       // Targets are round numbers: "≤ 50 ms", not "≤ 50.0 ms".
       return `≤ ${formatDuration(target.maxNs).replace(/\.0 /, ' ')}`;
+    case 'bytes':
+      return `≤ ${formatBytes(target.maxBytes).replace(/\.0 /, ' ')}`;
     case 'info':
       return 'info';
     case 'reference':
@@ -73,11 +84,11 @@ function rowCells(row: Row): string[] {
     const what = row.result === 'error' ? 'error' : 'skipped';
     return [label, `${what}: ${firstClause(row.problem ?? '')}`, DASH, DASH, DASH, formatTarget(row.target), what];
   }
-  const reference = row.reference ? `${formatDuration(row.reference.summary.median)} (${row.reference.label})` : DASH;
+  const reference = row.reference ? `${formatValue(row, row.reference.summary.median)} (${row.reference.label})` : DASH;
   return [
     label,
-    formatDuration(row.summary.median),
-    formatDuration(row.summary.p99),
+    formatValue(row, row.summary.median),
+    formatValue(row, row.summary.p99),
     reference,
     row.ratio !== undefined ? ratioCell(row) : DASH,
     formatTarget(row.target),
@@ -135,7 +146,7 @@ export function renderNotes(groups: readonly Group[]): string {
       const parts: string[] = [];
       if (row.note) parts.push(row.note);
       if (row.summary) {
-        parts.push(`n=${row.summary.n}, min ${formatDuration(row.summary.min)}, max ${formatDuration(row.summary.max)}`);
+        parts.push(`n=${row.summary.n}, min ${formatValue(row, row.summary.min)}, max ${formatValue(row, row.summary.max)}`);
       }
       if (row.reference) {
         const r = row.reference.summary;
