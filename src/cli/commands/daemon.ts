@@ -3,7 +3,7 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import type { Argv } from 'yargs';
-import { Daemon } from '../../daemon/daemon.js';
+import type { Daemon } from '../../daemon/daemon.js';
 import { isConfigError, loadConfig, LOG_LEVELS } from '../../daemon/config/index.js';
 import type { ConfigFlags, DaemonConfig } from '../../daemon/config/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -55,6 +55,8 @@ async function run(args: DaemonArgs, argv: readonly string[]): Promise<void> {
   const logger = await createLogger(config.logLevel);
   let daemon: Daemon;
   try {
+    // Loaded here, not at the top: every other command would pay for the daemon's modules.
+    const { Daemon } = await import('../../daemon/daemon.js');
     daemon = await Daemon.start({ config, logger });
   } catch (error) {
     logger.fatal({ error: (error as Error).message }, 'snoozebot daemon could not start');
