@@ -2,6 +2,8 @@
 // contract"). The host's own defaults are reused so a plugin started without
 // a daemon behaves the same.
 import { DEFAULTS as HOST_DEFAULTS } from '../../host/options.js';
+import { DEFAULT_HEALTH_POLICY } from '../supervisor/health-policy.js';
+import { DEFAULT_RESTART_POLICY } from '../supervisor/policy.js';
 import type { DaemonConfig, PluginTunables } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/snoozebot/config.json';
@@ -21,14 +23,7 @@ export const DEFAULT_PLUGIN_SETTINGS: PluginTunables = {
   autoMtls: false,
   startTimeoutMs: HOST_DEFAULTS.startTimeoutMs,
   callTimeoutMs: HOST_DEFAULTS.callTimeoutMs,
-  restart: {
-    initialBackoffMs: 100,
-    maxBackoffMs: 30_000,
-    jitter: 0.2,
-    maxCrashes: 5,
-    crashWindowMs: 60_000,
-    resetAfterMs: 60_000,
-  },
-  health: { intervalMs: 5_000, timeoutMs: 1_000, misses: 3 },
+  restart: DEFAULT_RESTART_POLICY,
+  health: DEFAULT_HEALTH_POLICY,
   stop: { controllerMs: HOST_DEFAULTS.stopTimeouts.controllerMs, termMs: HOST_DEFAULTS.stopTimeouts.termMs },
 };

@@ -1,42 +1,16 @@
 // The daemon's resolved configuration and one plugin's effective settings.
 import type { StopTimeouts } from '../../host/options.js';
+import type { HealthPolicy } from '../supervisor/health-policy.js';
+import type { RestartPolicy } from '../supervisor/policy.js';
+import type { SupervisorSettings } from '../supervisor/supervised-plugin.js';
 import type { LogLevel, PluginConfig, PluginDefaultsConfig } from './schema.js';
 
-export type { LogLevel, StopTimeouts };
-
-/** Same shape as the supervisor's RestartPolicy (src/daemon/supervisor/policy.ts). */
-export interface RestartPolicy {
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
-  /** Fraction of the delay added or removed at random, 0..1. */
-  readonly jitter: number;
-  readonly maxCrashes: number;
-  readonly crashWindowMs: number;
-  /** Serving this long without a crash forgets the earlier crashes. */
-  readonly resetAfterMs: number;
-}
-
-/** Same shape as the supervisor's HealthPolicy (src/daemon/supervisor/health-policy.ts). */
-export interface HealthPolicy {
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  /** Failed checks in a row that make a plugin unresponsive. */
-  readonly misses: number;
-}
+export type { HealthPolicy, LogLevel, RestartPolicy, StopTimeouts };
 
 /** Everything about one plugin, with defaults filled in. */
-export interface PluginSettings {
+export interface PluginSettings extends SupervisorSettings {
   /** As configured for this plugin; undefined means "follow autoload". */
   readonly enabled: boolean | undefined;
-  readonly env: Readonly<Record<string, string>>;
-  /** Lower-case hex pin of the executable, if configured. */
-  readonly sha256: string | undefined;
-  readonly autoMtls: boolean;
-  readonly startTimeoutMs: number;
-  readonly callTimeoutMs: number;
-  readonly restart: RestartPolicy;
-  readonly health: HealthPolicy;
-  readonly stop: StopTimeouts;
 }
 
 /** The settings `defaults` can give all plugins. */
