@@ -144,8 +144,9 @@ export class Daemon implements DaemonControl {
     for (const name of [...this.#plugins.keys()]) if (!names.has(name)) await this.#onRemoved(name);
   }
 
+  /** sha256 pins by plugin name; a null prototype, so a plugin named "constructor" finds no pin. */
   #pins(): Record<string, string> {
-    const pins: Record<string, string> = {};
+    const pins: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const name of Object.keys(this.#config.plugins)) {
       const pin = pluginSettings(this.#config, name).sha256;
       if (pin !== undefined) pins[name] = pin;

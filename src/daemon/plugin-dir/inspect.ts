@@ -206,7 +206,9 @@ export async function inspectPlugin(path: string, options: InspectOptions): Prom
   const facts = await gatherFacts(path);
   if ('ok' in facts) return facts;
   const verdict = decidePlugin(facts, options.uid);
-  if (!verdict.ok || options.sha256Pin === undefined) return verdict;
+  // Only a string is a pin: a lookup like pins[name] for a plugin named
+  // "constructor" in a plain object yields Object's method, not a pin.
+  if (!verdict.ok || typeof options.sha256Pin !== 'string') return verdict;
   // Hash only what passed the owner and mode checks: no point reading a FIFO or
   // a file anyone may rewrite right after it was hashed.
   const pinned = await checkPin(path, options.sha256Pin);

@@ -7,7 +7,7 @@
 // since been replaced (unload during start, restart during backoff) are
 // recognised as stale and ignored.
 import type { Logger } from 'pino';
-import { HostError, describeHostError } from '../../host/errors.js';
+import { HostError } from '../../host/errors.js';
 import type { StopTimeouts } from '../../host/options.js';
 import { PluginProcess } from '../../host/plugin-process.js';
 import type { CloudProviderClient } from '../../host/cloud-provider-client.js';
@@ -307,7 +307,9 @@ export class SupervisedPlugin {
       this.#apiVersion = apiVersion;
     } catch (error) {
       if (generation !== this.#generation) return;
-      this.#lastError = error instanceof HostError ? describeHostError(error).split('\n')[0] ?? error.message : String(error);
+      // Like a crash after serving: the message plus the plugin's last stderr line, which usually says why.
+      const tail = error instanceof HostError ? error.stderrTail.at(-1) : undefined;
+      this.#lastError = error instanceof HostError ? `${error.message}${tail ? `: ${tail.slice(0, 200)}` : ''}` : String(error);
       await process.stop();
       if (generation !== this.#generation) return;
       this.#crashed(`failed to start: ${this.#lastError}`);
