@@ -55,6 +55,10 @@ export class Daemon implements DaemonControl {
   #api: ApiServer | undefined;
   #watcher: PluginDirWatcher | undefined;
   #stopping: Promise<void> | undefined;
+  /** State-dir writes (records, forgets) still running: stop() waits for them, so none is cut off by the exit. */
+  readonly #stateWrites = new Set<Promise<unknown>>();
+  /** Per plugin, the pid of its process that exited last: a record arriving after that exit must not be written. */
+  readonly #lastExited = new Map<string, number>();
 
   private constructor(options: DaemonOptions) {
     this.#config = options.config;
@@ -122,6 +126,7 @@ export class Daemon implements DaemonControl {
       this.#log.info({ reason }, 'snoozebot daemon stopping');
       await this.#watcher?.close();
       await this.#stopPlugins(reason);
+      await Promise.allSettled([...this.#stateWrites]);
       await this.#api?.close();
       this.#log.info('snoozebot daemon stopped');
     })();
@@ -168,8 +173,11 @@ export class Daemon implements DaemonControl {
           if (status.restarts > seen) this.#metrics.countRestart(status.name);
           this.#restartsSeen.set(status.name, status.restarts);
         },
-        onProcessStarted: (pluginName, pid) => void this.#record(pluginName, pid, this.#plugins.get(pluginName)?.path ?? path),
-        onProcessExited: (pluginName) => void this.#store.forget(pluginName).catch(() => undefined),
+        onProcessStarted: (pluginName, pid) => this.#stateWrite(this.#record(pluginName, pid, this.#plugins.get(pluginName)?.path ?? path)),
+        onProcessExited: (pluginName, pid) => {
+          this.#lastExited.set(pluginName, pid);
+          this.#stateWrite(this.#store.forget(pluginName).catch(() => undefined));
+        },
         onRpc: (pluginName, method, outcome, seconds) => this.#metrics.observeRpc(pluginName, method, outcome, seconds),
       },
     });
@@ -178,10 +186,17 @@ export class Daemon implements DaemonControl {
     return plugin;
   }
 
+  #stateWrite(write: Promise<unknown>): void {
+    this.#stateWrites.add(write);
+    const done = () => this.#stateWrites.delete(write);
+    write.then(done, done);
+  }
+
   async #record(name: string, pid: number, path: string): Promise<void> {
     try {
       const stat = await readProcStat(pid);
-      if (stat === undefined) return;
+      // Exited while its stat was read: its forget is already queued, and a record now would outlive it.
+      if (stat === undefined || this.#lastExited.get(name) === pid) return;
       await this.#store.record({ name, pid, pgid: pid, startTime: stat.startTime, path, daemonPid: process.pid });
     } catch (error) {
       this.#log.warn({ plugin: name, error: (error as Error).message }, 'could not record the plugin process in the state directory');

@@ -172,7 +172,7 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
       this.#timings = { spawnedMs, handshakeMs, servingMs: since() };
       this.#state = 'serving';
       this.#consumeStdio(this.#connection);
-      this.#log.info({ pid: this.#pid, ms: this.#timings.servingMs }, 'plugin serving');
+      this.#log.info({ pluginPid: this.#pid, ms: this.#timings.servingMs }, 'plugin serving');
     } catch (error) {
       const failure = this.#asHostError(error);
       this.#log.warn({ code: failure.code, error: failure.message }, 'plugin failed to start');

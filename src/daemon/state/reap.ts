@@ -146,7 +146,7 @@ export async function reapLeftovers(store: StateStore, options: ReapOptions): Pr
     log.warn({ file: bad.file, reason: bad.reason }, 'removed a corrupt plugin record from the state directory');
   }
   for (const record of listed.records) {
-    const fields = { plugin: record.name, pid: record.pid, pgid: record.pgid, path: record.path, previousDaemonPid: record.daemonPid };
+    const fields = { plugin: record.name, pluginPid: record.pid, pgid: record.pgid, path: record.path, previousDaemonPid: record.daemonPid };
     const outcome = await reapOne(record, options).catch(
       (error: unknown): Outcome => ({ kind: 'failed', reason: `checking process ${record.pid} failed: ${errorText(error)}` }),
     );
