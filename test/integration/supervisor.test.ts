@@ -9,7 +9,7 @@ import { DaemonError } from '../../src/daemon/errors.js';
 import { SupervisedPlugin } from '../../src/daemon/supervisor/supervised-plugin.js';
 import type { SupervisorSettings } from '../../src/daemon/supervisor/supervised-plugin.js';
 import type { PluginState, PluginStatus } from '../../src/daemon/types.js';
-import { assertGroupGone, makeSocketParent } from '../helpers/leftovers.js';
+import { assertGroupGone } from '../helpers/leftovers.js';
 import { LOCAL_PLUGIN, shFixture } from '../helpers/paths.js';
 
 const logger = pino({ level: 'silent' });
@@ -122,7 +122,6 @@ test('calls wait for a restarting plugin instead of failing at once', async (t) 
 });
 
 test('unload stops the process and keeps it stopped; calls then fail clearly', async (t) => {
-  const sockets = await makeSocketParent();
   const { plugin } = supervise(t, LOCAL_PLUGIN);
   await plugin.load('test');
   const pid = plugin.status().pid ?? 0;
@@ -138,5 +137,4 @@ test('unload stops the process and keeps it stopped; calls then fail clearly', a
   assert.equal(plugin.status().state, 'serving');
   await plugin.shutdown('daemon stopping');
   assert.equal(plugin.status().state, 'stopped');
-  await sockets.cleanup();
 });
