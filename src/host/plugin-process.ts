@@ -58,7 +58,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
+export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [ExitInfo] }> {
   readonly name: string;
   readonly #options: PluginProcessOptions;
   readonly #log: Logger;
@@ -278,7 +278,11 @@ export class PluginProcess extends EventEmitter<{ exited: [ExitInfo] }> {
     });
     this.#child = child;
     this.#pid = child.pid;
-    if (child.pid !== undefined) trackGroup(child.pid);
+    if (child.pid !== undefined) {
+      trackGroup(child.pid);
+      // Before the handshake, so a supervisor can record the pid of a plugin that never gets that far.
+      this.emit('spawned', child.pid);
+    }
     // stdin write errors (EPIPE once the plugin is gone) are not news.
     child.stdin?.on('error', () => undefined);
 

@@ -32,7 +32,7 @@ export interface SupervisorSettings {
 export interface SupervisorHooks {
   /** Every transition, after it happened. */
   readonly onTransition?: (status: PluginStatus, from: PluginState) => void;
-  /** A plugin process was spawned (for the state directory's records). */
+  /** A plugin process was spawned, before its handshake (for the state directory's records). */
   readonly onProcessStarted?: (name: string, pid: number) => void;
   /** That process is gone. */
   readonly onProcessExited?: (name: string, pid: number) => void;
@@ -289,6 +289,7 @@ export class SupervisedPlugin {
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
     });
     this.#process = process;
+    process.once('spawned', (pid) => this.#hooks.onProcessStarted?.(this.name, pid));
     process.on('exited', (info) => {
       if (process.pid !== undefined) this.#hooks.onProcessExited?.(this.name, process.pid);
       if (generation !== this.#generation || info.expected || this.#state !== 'serving') return;
@@ -299,7 +300,6 @@ export class SupervisedPlugin {
     });
     try {
       await process.start();
-      if (process.pid !== undefined) this.#hooks.onProcessStarted?.(this.name, process.pid);
       const client = process.client;
       const [name, version, apiVersion] = await Promise.all([client.providerName(), client.providerVersion(), client.apiVersion()]);
       if (generation !== this.#generation) return;
