@@ -12,7 +12,7 @@
 // And the plugin's code is itself embedded as a string in a small loader
 // (src/loader) that compiles it with a V8 code cache, so later starts skip
 // most of the compiling.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -26,8 +26,9 @@ const common: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // CommonJS: a copied plugin has no package.json beside it, and Node reads
-  // an extension-less file without one as CommonJS.
+  // The plugin's own code is CommonJS, run by the loader with a require of its
+  // own; the loader around it has neither require nor import, so the file runs
+  // whether Node takes it for CommonJS or for an ES module.
   format: 'cjs',
   minify: true,
   legalComments: 'none',
@@ -89,6 +90,7 @@ export async function bundlePlugin(name: string, certificateSource: string): Pro
   const outfile = join(root, 'dist/plugins', name);
   await build({
     ...common,
+    format: 'esm',
     entryPoints: [join(root, 'src/loader/plugin-main.ts')],
     outfile,
     banner: { js: '#!/usr/bin/env node' },
@@ -104,9 +106,6 @@ export async function bundlePlugin(name: string, certificateSource: string): Pro
 
 async function main(): Promise<void> {
   await mkdir(join(root, 'dist/plugins'), { recursive: true });
-  // Inside this checkout the root package.json says "module"; this keeps the
-  // bundles CommonJS here too.
-  await writeFile(join(root, 'dist/plugins/package.json'), '{ "type": "commonjs" }\n');
   const certificateSource = await certificateChunk();
   for (const name of PLUGINS) await bundlePlugin(name, certificateSource);
 }

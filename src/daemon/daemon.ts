@@ -350,8 +350,11 @@ export class Daemon implements DaemonControl {
 
   #defaultProviderName(): string | undefined {
     if (this.#config.defaultProvider) return this.#config.defaultProvider;
-    const usable = [...this.#plugins.values()].filter((p) => !['refused', 'failed', 'unloaded'].includes(p.state));
-    return usable.length === 1 ? usable[0]?.name : undefined;
+    const all = [...this.#plugins.values()];
+    const usable = all.filter((p) => !['refused', 'failed', 'unloaded'].includes(p.state));
+    if (usable.length === 1) return usable[0]?.name;
+    // A lone plugin is the default even when it is down: the call then says why it cannot answer.
+    return all.length === 1 ? all[0]?.name : undefined;
   }
 
   /** The named plugin, or the default provider; loads it lazily when it is not running. */

@@ -9,11 +9,17 @@
 // The cache lives in a private per-user directory. Anything odd (a directory
 // owned by someone else or writable by others, a rejected or unreadable cache)
 // means compiling as usual: the cache can make a start faster, never break it.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Script } from 'node:vm';
+//
+// The loader must run whether Node reads the plugin file as CommonJS or as an
+// ES module (an extension-less file is ESM below a package.json that says
+// "module"), so it has neither `require` nor `import`: Node's built-ins come
+// from process.getBuiltinModule, and the bundle gets a require of its own.
+const { createHash } = process.getBuiltinModule('node:crypto');
+const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { homedir, tmpdir } = process.getBuiltinModule('node:os');
+const { basename, dirname, join } = process.getBuiltinModule('node:path');
+const { Script } = process.getBuiltinModule('node:vm');
 
 export interface CacheDirEnv {
   readonly SNOOZEBOT_CACHE_DIR?: string | undefined;
@@ -61,20 +67,14 @@ function privateCacheDir(dir: string, uid: number): boolean {
   }
 }
 
-type CommonJsMain = (require: NodeJS.Require, module: NodeJS.Module, exports: unknown, filename: string, dirname: string) => void;
+type CommonJsMain = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string) => void;
 
 /**
  * Compiles and runs `source` (a CommonJS bundle) as if it were the main
  * module, using and refreshing a code cache. `writeDelayMs` puts the cache
  * write after the plugin's start, where it cannot slow the handshake.
  */
-export function runWithCodeCache(
-  name: string,
-  source: string,
-  digest: string,
-  main: { require: NodeJS.Require; module: NodeJS.Module; filename: string; dirname: string },
-  writeDelayMs = 200,
-): void {
+export function runWithCodeCache(name: string, source: string, digest: string, filename: string, writeDelayMs = 200): void {
   const uid = process.getuid?.() ?? -1;
   const disabled = process.env.SNOOZEBOT_CODE_CACHE === 'off';
   const dir = cacheDirFor(process.env, uid);
@@ -88,7 +88,7 @@ export function runWithCodeCache(
     }
   }
   const wrapped = `(function (require, module, exports, __filename, __dirname) {${source}\n})`;
-  const script = new Script(wrapped, { filename: main.filename, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = new Script(wrapped, { filename, ...(cachedData === undefined ? {} : { cachedData }) });
   const run = script.runInThisContext() as CommonJsMain;
   if (!disabled && (cachedData === undefined || script.cachedDataRejected === true)) {
     // After the plugin has started and run its first calls, more functions
@@ -99,10 +99,16 @@ export function runWithCodeCache(
         const temp = `${file}.${process.pid}.tmp`;
         writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
         renameSync(temp, file);
+        // Caches of earlier builds of this plugin will never match again.
+        const current = basename(file);
+        for (const old of readdirSync(dir)) {
+          if (old.startsWith(`${name}-`) && old.endsWith('.v8cache') && old !== current) rmSync(join(dir, old), { force: true });
+        }
       } catch {
         // Read-only or full disk: the next start compiles again, nothing worse.
       }
     }, writeDelayMs).unref();
   }
-  run(main.require, main.module, main.module.exports, main.filename, main.dirname);
+  const module = { exports: {} };
+  run(createRequire(filename), module, module.exports, filename, dirname(filename));
 }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -54,6 +56,26 @@ function firstLine(r: Run): Promise<string> {
     check();
   });
 }
+
+test('the bundled plugin runs where Node would read it as an ES module too', async () => {
+  // An extension-less file below a package.json that says "module" is loaded as ESM.
+  const dir = await mkdtemp(join(tmpdir(), 'sbt-esm-'));
+  try {
+    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+    await copyFile(LOCAL_PLUGIN, join(dir, 'local'));
+    await chmod(join(dir, 'local'), 0o755);
+    const plugin = new PluginProcess({ path: join(dir, 'local'), logger: pino({ level: 'silent' }) });
+    try {
+      await plugin.start();
+      assert.equal(await plugin.client.providerName(), 'local');
+    } finally {
+      await plugin.stop();
+    }
+    assert.deepEqual(plugin.exitInfo, { code: 0, signal: null, expected: true });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 test('without the cookie the plugin explains itself on stderr and exits 1', async () => {
   for (const env of [{}, { SNOOZEBOT_PLUGIN: 'wrong' }]) {
