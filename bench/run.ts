@@ -30,6 +30,7 @@ import type { MachineInfo } from './table.js';
 /** dist/js/bench/run.js → the repository root. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const LOCAL_PLUGIN = join(ROOT, 'dist/plugins/local');
+const AWS_PLUGIN = join(ROOT, 'dist/plugins/aws');
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
   const goGo = new Series<GoHostSamples>('Go host → Go plugin', emptyGoHostSamples(), noGo);
   const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), noGo);
   const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples());
+  const tsAws = new Series<TsHostSamples>('TS host → aws', emptyTsHostSamples());
 
   const cycle = { warmupRpcs: CONFIG.warmupRpcs, timedRpcs: CONFIG.rpcs - CONFIG.warmupRpcs };
   const gohostRun = { repeat: CONFIG.cycles, rpcs: CONFIG.rpcs, skipRpcs: CONFIG.warmupRpcs };
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
   await goGo.step(() => runGoHostInto(emptyGoHostSamples(), goBin.host, goBin.plugin, { repeat: 1, rpcs: 0 }));
   await nodeNoop.step(() => timeNodeNoops(2).then(() => undefined));
   await tsLocal.step(() => runTsHostCycleInto(emptyTsHostSamples(), LOCAL_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
+  await tsAws.step(() => runTsHostCycleInto(emptyTsHostSamples(), AWS_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
   await tsGo.step(() => runTsHostCycleInto(emptyTsHostSamples(), goBin.plugin, { warmupRpcs: 500, timedRpcs: 0 }));
   const warmupStart = warmLocal.startToFirstRpc[0];
 
@@ -173,6 +176,8 @@ async function main(): Promise<void> {
     );
     await goGo.step((s) => runGoHostInto(s, goBin.host, goBin.plugin, gohostRun));
     await tsLocal.step((s) => runTsHostCyclesInto(s, LOCAL_PLUGIN, CONFIG.cycles, cycle));
+    // Start only: GetAPIVersion needs no AWS endpoint, so no EC2 or IMDS is involved.
+    await tsAws.step((s) => runTsHostCyclesInto(s, AWS_PLUGIN, CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
   }
 
   // Issue 4: the daemon, measured after the rest (it starts 20 plugins at once).
@@ -359,6 +364,22 @@ async function main(): Promise<void> {
         ),
       ],
     },
+    {
+      title: 'Issue 5: the AWS plugin',
+      rows: [
+        row(
+          {
+            id: 'm',
+            label: 'TS host → aws: start → first RPC',
+            target: { kind: 'ratio', max: 1.5 },
+            note: `steady state: code cache warm; right after the TS host → local cycles of each round; ${interleave}`,
+          },
+          tsAws,
+          (s) => s.startToFirstRpc,
+          { label: 'TS host → local', series: tsLocal, pick: (s: TsHostSamples) => s.startToFirstRpc },
+        ),
+      ],
+    },
   ];
 
   const machine: MachineInfo = {
@@ -372,7 +393,7 @@ async function main(): Promise<void> {
   };
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
-    ...[nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, daemonGo, daemonLocal]
+    ...[nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, daemonGo, daemonLocal]
       .filter((s) => s.error !== undefined)
       .flatMap((s) => [`${s.name} failed: ${s.error ?? ''}`, '']),
     `Measured in ${elapsedS.toFixed(0)} s (build not included). Targets are reported, not enforced.`,
@@ -410,7 +431,7 @@ async function main(): Promise<void> {
   await writeFile(join(ROOT, 'bench/results.md'), report);
   log('wrote bench/results.json and bench/results.md');
 
-  const failed = [nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, daemonGo, daemonLocal].filter((s) => s.error !== undefined);
+  const failed = [nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, daemonGo, daemonLocal].filter((s) => s.error !== undefined);
   if (failed.length > 0) {
     log(`measurement errors in: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;
