@@ -1,5 +1,4 @@
-// Printing for the CLI: JSON for scripts, aligned text for people.
-export { formatTable } from './format.js';
+// Printing for the CLI: JSON for scripts, text for people (tables: format.ts).
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -54,7 +54,7 @@ export class CloudProviderClient {
     this.#plugin = plugin;
   }
 
-  async #call<Req, Res>(name: string, run: () => Promise<Res>): Promise<Res> {
+  async #call<Res>(name: string, run: () => Promise<Res>): Promise<Res> {
     try {
       return await run();
     } catch (error) {

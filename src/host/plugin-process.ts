@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { isHandshakeError } from '../handshake/index.js';
 import type { Handshake } from '../handshake/index.js';
+import { StdioData_Channel as StdioChannel } from '../gen/plugin/grpc_stdio_pb.js';
 import type { EphemeralCertificate } from '../wire/certificate.js';
 import { verifyChecksum } from './checksum.js';
 import { CloudProviderClient } from './cloud-provider-client.js';
@@ -26,7 +27,6 @@ import { DEFAULTS } from './options.js';
 import type { PluginProcessOptions, StopTimeouts } from './options.js';
 import { parsePluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
-import { StdioChannel } from '../sdk/stdio.js';
 
 export type PluginProcessState = 'idle' | 'starting' | 'serving' | 'stopping' | 'exited';
 

@@ -5,7 +5,8 @@ import type { Argv } from 'yargs';
 import { diagnosePlugin } from '../../host/diagnose.js';
 import type { Diagnosis } from '../../host/diagnose.js';
 import { EXIT } from '../exit-codes.js';
-import { formatTable, printJson } from '../output.js';
+import { formatTable } from '../format.js';
+import { printJson } from '../output.js';
 
 interface CheckArgs {
   path: string;

@@ -32,7 +32,7 @@ export type CrashDecision =
   | { readonly action: 'fail'; readonly crashesInWindow: number; readonly reason: string };
 
 export class CrashHistory {
-  readonly #policy: RestartPolicy;
+  #policy: RestartPolicy;
   #crashes: number[] = [];
 
   constructor(policy: RestartPolicy) {
@@ -42,6 +42,11 @@ export class CrashHistory {
   /** Crashes inside the window ending at `now`. */
   count(now: number): number {
     return this.#crashes.filter((t) => now - t < this.#policy.crashWindowMs).length;
+  }
+
+  /** A new policy (config reload) applies to the crashes already counted: a reload does not hide a crash loop. */
+  setPolicy(policy: RestartPolicy): void {
+    this.#policy = policy;
   }
 
   reset(): void {

@@ -81,7 +81,7 @@ export class SupervisedPlugin {
   readonly #baseLogger: Logger;
   readonly #hooks: SupervisorHooks;
   readonly #socketParentDir: string | undefined;
-  #history: CrashHistory;
+  readonly #history: CrashHistory;
   #state: PluginState = 'discovered';
   #reason = 'found in the plugins directory';
   #since = Date.now();
@@ -139,7 +139,7 @@ export class SupervisedPlugin {
   update(settings: SupervisorSettings, path: string = this.#path): void {
     this.#settings = settings;
     this.#path = path;
-    this.#history = new CrashHistory(settings.restart);
+    this.#history.setPolicy(settings.restart);
   }
 
   /** Starts the plugin unless it runs already, and waits until it serves. */
