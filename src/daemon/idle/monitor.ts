@@ -1,0 +1,321 @@
+// The idle monitor: samples the signals every check interval, feeds the
+// IdleClock, and carries out what it decides (announce, cancel, stop). All
+// time comes from the injected Clock and all I/O from the injected sampler,
+// stopper and announcer, so tests drive it sample by sample.
+//
+// Ticks never overlap: a tick that is still sampling (a slow custom check)
+// makes the next one wait. A stop runs beside the ticks, which keep the
+// status fresh while StopInstance is retried.
+import type { Logger } from 'pino';
+import type { Announcer, AnnouncementEvent } from './announce.js';
+import { systemClock } from './clock.js';
+import type { Clock, ClockTimer } from './clock.js';
+import { IdleClock } from './decision.js';
+import type { DecisionTimes, IdleAction } from './decision.js';
+import type { CustomCheck, IdleSettings, IdleThresholds } from './settings.js';
+import type { IdleStatus, SignalReading, StopOutcome } from './status.js';
+import { callStopWithRetries } from './stop-call.js';
+
+/** What the monitor needs of the signal readers (IdleSampler). */
+export interface IdleSamplerLike {
+  prime(): Promise<void>;
+  sample(): Promise<SignalReading[]>;
+  setThresholds(thresholds: IdleThresholds): void;
+  setChecks(checks: readonly CustomCheck[]): void;
+}
+
+export interface StopAnswer {
+  readonly plugin: string;
+  readonly message: string;
+  /** True when the dry run kept the call from reaching the plugin. */
+  readonly dryRun: boolean;
+}
+
+/** What the monitor needs of the daemon. */
+export interface IdleStopper {
+  /** The plugin a stop would go to now: the configured one, else the daemon's default; null if none. */
+  provider(configured: string | null): string | null;
+  /** StopInstance through the daemon (which honours --dry-run). */
+  stop(provider: string | undefined): Promise<StopAnswer>;
+}
+
+export interface IdleMonitorOptions {
+  readonly settings: IdleSettings;
+  readonly dryRun: boolean;
+  readonly sampler: IdleSamplerLike;
+  readonly stopper: IdleStopper;
+  readonly announce: Announcer;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Epoch ms the daemon started; default the clock's now. */
+  readonly startedAt?: number;
+  /** Epoch ms the machine booted, when known. */
+  readonly bootTime?: number;
+  /** Each finished stop, for metrics. */
+  readonly onStop?: (outcome: StopOutcome) => void;
+}
+
+export class IdleMonitor {
+  #settings: IdleSettings;
+  #dryRun: boolean;
+  readonly #sampler: IdleSamplerLike;
+  readonly #stopper: IdleStopper;
+  readonly #announce: Announcer;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #startedAt: number;
+  readonly #bootTime: number;
+  readonly #onStop: ((outcome: StopOutcome) => void) | undefined;
+  readonly #idle: IdleClock;
+  #readings: readonly SignalReading[] = [];
+  #lastSampleAt: number | null = null;
+  #lastStop: StopOutcome | null = null;
+  #primed = false;
+  #timer: ClockTimer | undefined;
+  #ticking: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: IdleMonitorOptions) {
+    this.#settings = options.settings;
+    this.#dryRun = options.dryRun;
+    this.#sampler = options.sampler;
+    this.#stopper = options.stopper;
+    this.#announce = options.announce;
+    this.#log = options.logger.child({ component: 'idle' });
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = options.startedAt ?? this.#clock.now();
+    this.#bootTime = options.bootTime ?? 0;
+    this.#onStop = options.onStop;
+    this.#idle = new IdleClock(this.#times());
+  }
+
+  /** Primes the rate counters and schedules the first sample one interval from now. */
+  async start(): Promise<void> {
+    if (!this.#settings.enabled) {
+      this.#log.info('idle detection is off (idle.enabled is false)');
+      return;
+    }
+    await this.#prime();
+    const s = this.#settings;
+    this.#log.info(
+      {
+        napTimeMs: s.napTimeMs,
+        checkIntervalMs: s.checkIntervalMs,
+        graceUntil: new Date(this.#times().graceEndsAt).toISOString(),
+        provider: this.#stopper.provider(s.provider),
+        dryRun: this.#dryRun,
+        checks: s.checks.map((c) => c.name),
+      },
+      'idle detection on',
+    );
+    this.#schedule();
+  }
+
+  /** SIGHUP: new settings from the next sample on; the idle clock is kept. */
+  reconfigure(settings: IdleSettings, dryRun: boolean): void {
+    const wasEnabled = this.#settings.enabled;
+    this.#settings = settings;
+    this.#dryRun = dryRun;
+    this.#sampler.setThresholds(settings.thresholds);
+    this.#sampler.setChecks(settings.checks);
+    this.#idle.setTimes(this.#times());
+    // An operator reloading after a failed stop has usually fixed its cause.
+    this.#idle.retryAfterFailure();
+    if (!settings.enabled) {
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+      if (wasEnabled) this.#log.info('idle detection turned off by a config reload');
+      return;
+    }
+    if (!wasEnabled || this.#timer === undefined) {
+      this.#log.info('idle detection turned on by a config reload');
+      void this.#prime().then(() => this.#schedule());
+    }
+  }
+
+  /** Takes one sample and acts on it; concurrent calls share the running tick. */
+  tick(): Promise<void> {
+    this.#ticking ??= this.#tick().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  /** Resolves when the stop in progress (if any) has finished; for tests and shutdown. */
+  async settled(): Promise<void> {
+    await this.#ticking;
+    await this.#stopping;
+  }
+
+  /** No more samples or stops; waits for the ones running. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.settled();
+  }
+
+  status(): IdleStatus {
+    const now = this.#clock.now();
+    const s = this.#settings;
+    const snap = this.#idle.snapshot();
+    const napping = snap.phase === 'idle' || snap.phase === 'announced' || snap.phase === 'stopping';
+    const graceEndsAt = this.#idle.times.graceEndsAt;
+    const stopAt = s.enabled ? this.#idle.stopDueAt() : null;
+    return {
+      enabled: s.enabled,
+      phase: s.enabled ? snap.phase : 'disabled',
+      since: iso(snap.since),
+      idleSeconds: napping && snap.idleSince !== null ? Math.max(0, Math.round((now - snap.idleSince) / 1000)) : 0,
+      napTimeSeconds: s.napTimeMs / 1000,
+      checkIntervalSeconds: s.checkIntervalMs / 1000,
+      graceUntil: now < graceEndsAt ? iso(graceEndsAt) : null,
+      stopAt: iso(stopAt),
+      provider: this.#stopper.provider(s.provider),
+      dryRun: this.#dryRun,
+      lastSampleAt: iso(this.#lastSampleAt),
+      signals: this.#readings,
+      busySignals: snap.busySignals,
+      lastStop: this.#lastStop,
+    };
+  }
+
+  #times(): DecisionTimes {
+    const s = this.#settings;
+    return {
+      napTimeMs: s.napTimeMs,
+      cancelWindowMs: s.cancelWindowMs,
+      graceEndsAt: Math.max(this.#bootTime, this.#startedAt) + s.graceMs,
+    };
+  }
+
+  async #prime(): Promise<void> {
+    if (this.#primed) return;
+    this.#sampler.setThresholds(this.#settings.thresholds);
+    this.#sampler.setChecks(this.#settings.checks);
+    await this.#sampler.prime();
+    this.#primed = true;
+  }
+
+  #schedule(): void {
+    if (this.#closed || !this.#settings.enabled) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.tick().finally(() => this.#schedule());
+    }, this.#settings.checkIntervalMs);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#closed || !this.#settings.enabled) return;
+    let readings: readonly SignalReading[];
+    try {
+      readings = await this.#sampler.sample();
+    } catch (error) {
+      // Never stop a machine on missing evidence: an unreadable sample counts as busy.
+      readings = [{ signal: 'sampler', value: null, threshold: null, unit: '', busy: true, detail: (error as Error).message }];
+    }
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    this.#readings = readings;
+    this.#lastSampleAt = now;
+    const before = this.#idle.snapshot().phase;
+    const actions = this.#idle.observe(now, readings);
+    this.#logTransition(before, readings);
+    for (const action of actions) this.#act(action, now);
+  }
+
+  #logTransition(before: string, readings: readonly SignalReading[]): void {
+    const after = this.#idle.snapshot().phase;
+    if (this.#log.isLevelEnabled('debug')) this.#log.debug({ phase: after, signals: readings }, 'idle sample');
+    if (after === before) return;
+    if (after === 'busy') {
+      this.#log.info({ busy: describeBusy(readings) }, 'machine busy: the idle clock is reset');
+    } else if (after === 'idle') {
+      this.#log.info({ stopAt: iso(this.#idle.stopDueAt()) }, 'machine idle: every signal is under its threshold');
+    }
+  }
+
+  #act(action: IdleAction, now: number): void {
+    const snap = this.#idle.snapshot();
+    const provider = this.#stopper.provider(this.#settings.provider);
+    const idleFor = snap.idleSince === null ? 0 : now - snap.idleSince;
+    if (action === 'announce') {
+      const stopAt = iso(this.#idle.stopDueAt());
+      const message =
+        `this machine has been idle for ${humanDuration(idleFor)} and ${this.#dryRun ? 'would stop (dry run)' : 'stops'} ` +
+        `at ${stopAt ?? 'once the window ends'} through plugin ${provider ?? '(none)'}; any activity cancels`;
+      this.#log.warn({ idleSince: iso(snap.idleSince), stopAt, provider, dryRun: this.#dryRun }, message);
+      this.#notify('stopping', message, { idleSince: iso(snap.idleSince), stopAt, provider, dryRun: this.#dryRun, signals: this.#readings });
+    } else if (action === 'cancel') {
+      const busy = describeBusy(this.#readings);
+      const message = `stop cancelled: activity during the cancellation window (${busy.join(', ')})`;
+      this.#log.info({ busy }, message);
+      this.#notify('cancelled', message, { provider, busySignals: snap.busySignals, signals: this.#readings });
+    } else {
+      this.#stopping = this.#stop(provider, idleFor).finally(() => {
+        this.#stopping = undefined;
+      });
+    }
+  }
+
+  async #stop(provider: string | null, idleFor: number): Promise<void> {
+    const dryRun = this.#dryRun;
+    this.#log.warn({ provider, idleForMs: idleFor, dryRun }, `idle for the nap time: calling StopInstance${dryRun ? ' (dry run)' : ''}`);
+    const result = await callStopWithRetries(() => this.#stopper.stop(provider ?? undefined), {
+      attempts: this.#settings.stopAttempts,
+      clock: this.#clock,
+      cancelled: () => this.#closed,
+      onRetry: (error, attempt, delayMs) =>
+        this.#log.warn({ provider, attempt, retryInMs: delayMs, error: error.message }, 'StopInstance could not reach the plugin; retrying'),
+    });
+    const at = this.#clock.now();
+    this.#idle.stopFinished(at, result.ok);
+    let outcome: StopOutcome;
+    if (result.ok) {
+      const noop = dryRun || result.answer.dryRun;
+      outcome = { at: iso(at) ?? '', outcome: noop ? 'dry-run' : 'stopped', plugin: result.answer.plugin, message: result.answer.message, attempts: result.attempts };
+      this.#log.warn({ provider: result.answer.plugin, attempts: result.attempts, dryRun: noop }, `idle stop done: ${result.answer.message}`);
+    } else {
+      const message = `${result.error.message}; the monitor will not try again until the machine has been busy and idle again (or the config is reloaded)`;
+      outcome = { at: iso(at) ?? '', outcome: 'failed', plugin: provider, message, attempts: result.attempts };
+      this.#log.error({ provider, attempts: result.attempts, code: (result.error as { code?: unknown }).code }, `idle stop failed: ${message}`);
+    }
+    this.#lastStop = outcome;
+    this.#onStop?.(outcome);
+    this.#notify(outcome.outcome === 'failed' ? 'failed' : 'stopped', outcome.message, { provider: outcome.plugin, attempts: outcome.attempts, dryRun: outcome.outcome === 'dry-run' });
+  }
+
+  #notify(event: AnnouncementEvent, message: string, details: Record<string, unknown>): void {
+    // Best effort and never in the way of the decision; the announcer logs its own failures.
+    void this.#announce({ event, message, details }).catch(() => undefined);
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** "cpu 37.2 > 10", "check:jobs: exit 0". */
+export function describeBusy(readings: readonly SignalReading[]): string[] {
+  return readings
+    .filter((r) => r.busy)
+    .map((r) => {
+      const value = r.value === null ? 'unreadable' : `${round(r.value)}${r.unit && r.unit !== 'exit' ? ` ${r.unit}` : ''}`;
+      const against = r.threshold === null || r.value === null ? '' : ` > ${round(r.threshold)}`;
+      return `${r.signal} ${value}${against}${r.detail ? ` (${r.detail})` : ''}`;
+    });
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
+
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

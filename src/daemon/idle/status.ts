@@ -1,0 +1,62 @@
+// What the idle monitor shows: `snoozebot status`, GET /v1/status (its `idle`
+// field) and /metrics all read this one shape.
+
+/** One signal's latest sample against its threshold. */
+export interface SignalReading {
+  /** 'cpu' | 'load' | 'network' | 'disk' | 'sessions' | 'gpu' | 'check:<name>'. */
+  readonly signal: string;
+  /** null: could not be read (then `busy` is true and `detail` says why). */
+  readonly value: number | null;
+  /** null: the signal is sampled and shown but left out of the decision. */
+  readonly threshold: number | null;
+  /** '%', '' (load), 'B/s', 'sessions', 'exit' (custom checks: 1 busy, 0 idle). */
+  readonly unit: string;
+  readonly busy: boolean;
+  /** Who is logged in, a check's exit status, or why a reading failed. */
+  readonly detail?: string;
+}
+
+/**
+ * disabled: `idle.enabled` is false.
+ * starting: no complete sample yet (rates need two).
+ * busy:     some signal is over its threshold.
+ * idle:     every signal under its threshold; the nap clock runs.
+ * announced: nap time reached; the cancellation window runs, activity aborts it.
+ * stopping: StopInstance is being called (with retries while the plugin restarts).
+ * stopped:  the provider accepted the stop (or, in a dry run, the daemon logged it); nothing more until activity.
+ * failed:   the stop failed and is not retried; nothing more until activity.
+ */
+export type IdlePhase = 'disabled' | 'starting' | 'busy' | 'idle' | 'announced' | 'stopping' | 'stopped' | 'failed';
+
+export interface StopOutcome {
+  /** ISO-8601. */
+  readonly at: string;
+  readonly outcome: 'stopped' | 'dry-run' | 'failed';
+  readonly plugin: string | null;
+  readonly message: string;
+  readonly attempts: number;
+}
+
+export interface IdleStatus {
+  readonly enabled: boolean;
+  readonly phase: IdlePhase;
+  /** ISO-8601: when the current phase's condition began (idle since, busy since). */
+  readonly since: string | null;
+  /** Seconds the machine has been idle (0 unless idle, announced, stopping). */
+  readonly idleSeconds: number;
+  readonly napTimeSeconds: number;
+  readonly checkIntervalSeconds: number;
+  /** ISO-8601 end of the grace period after boot or daemon start; null when it is over. */
+  readonly graceUntil: string | null;
+  /** ISO-8601: when the machine would stop if it stays idle (includes grace and the cancellation window); null while busy. */
+  readonly stopAt: string | null;
+  /** The plugin that would be asked to stop; null when none is configured or loaded. */
+  readonly provider: string | null;
+  readonly dryRun: boolean;
+  /** ISO-8601 time of the latest sample. */
+  readonly lastSampleAt: string | null;
+  readonly signals: readonly SignalReading[];
+  /** Names of the busy signals in the latest sample. */
+  readonly busySignals: readonly string[];
+  readonly lastStop: StopOutcome | null;
+}
