@@ -12,6 +12,7 @@ export class FakeClock implements Clock {
   #now: number;
   #seq = 0;
   #timers: PendingTimer[] = [];
+  #waiters: Array<{ match: (ms: number) => boolean; resolve: () => void }> = [];
 
   constructor(start = Date.parse('2026-11-23T12:00:00Z')) {
     this.#now = start;
@@ -24,7 +25,15 @@ export class FakeClock implements Clock {
   setTimeout(fn: () => void, ms: number): ClockTimer {
     const timer: PendingTimer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
     this.#timers.push(timer);
+    const waiters = this.#waiters;
+    this.#waiters = waiters.filter((w) => !w.match(ms));
+    for (const w of waiters) if (w.match(ms)) w.resolve();
     return timer;
+  }
+
+  /** Resolves when code under test next sets a timer whose delay matches (e.g. a retry's backoff). */
+  whenTimerSet(match: (ms: number) => boolean): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
   }
 
   clearTimeout(timer: ClockTimer): void {

@@ -1,0 +1,78 @@
+// CPU time from /proc/stat: the aggregate "cpu" line counts, in USER_HZ
+// ticks since boot, how long all cores together spent in each state, so the
+// busy share between two reads is the CPU utilisation over that interval.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FieldCursor } from './proc-fields.js';
+import { SignalParseError, excerpt } from './signal-error.js';
+
+export interface CpuTimes {
+  /** Ticks spent not idle (user, nice, system, irq, softirq, steal). */
+  readonly busy: number;
+  /** Ticks in user..steal: the first 8 fields. guest and guest_nice are already counted in user and nice. */
+  readonly total: number;
+}
+
+// Fields of the "cpu" line, in order: user nice system idle iowait irq
+// softirq steal guest guest_nice. Kernels before 2.6.11 stop after irq or
+// earlier; 4 is the least any Linux has written.
+const COUNTED_FIELDS = 8;
+const MIN_FIELDS = 4;
+const IDLE = 3;
+const IOWAIT = 4;
+
+/** The aggregate CPU times in /proc/stat text. Throws SignalParseError when there is no usable "cpu" line. */
+export function parseCpuTimes(text: string): CpuTimes {
+  const cursor = new FieldCursor(text);
+  if (!cursor.seekLine('cpu ')) throw new SignalParseError(`/proc/stat has no "cpu" line: ${excerpt(text)}`);
+  let total = 0;
+  // Waiting for I/O is idle: the CPU could have run something else.
+  let idle = 0;
+  let fields = 0;
+  for (; fields < COUNTED_FIELDS; fields++) {
+    const ticks = cursor.integer();
+    if (ticks === undefined) break;
+    if (Number.isNaN(ticks)) throw new SignalParseError(`/proc/stat "cpu" field ${fields + 1} is not a number: ${excerpt(text)}`);
+    total += ticks;
+    if (fields === IDLE || fields === IOWAIT) idle += ticks;
+  }
+  if (fields < MIN_FIELDS) throw new SignalParseError(`/proc/stat "cpu" line has ${fields} fields, expected at least ${MIN_FIELDS}: ${excerpt(text)}`);
+  return { busy: total - idle, total };
+}
+
+/** The boot time ("btime", seconds since the epoch) in /proc/stat text; undefined when absent or malformed. */
+export function parseBootTime(text: string): number | undefined {
+  const cursor = new FieldCursor(text);
+  if (!cursor.seekLine('btime ')) return undefined;
+  const seconds = cursor.integer();
+  return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/**
+ * CPU utilisation in percent between two reads; undefined when no time passed
+ * (or the counters went backwards). Clamped to 0..100 because iowait can
+ * decrease on some kernels, which makes a single interval look odd.
+ */
+export function cpuPercent(previous: CpuTimes, current: CpuTimes): number | undefined {
+  const total = current.total - previous.total;
+  if (!(total > 0)) return undefined;
+  const percent = ((current.busy - previous.busy) / total) * 100;
+  return percent < 0 ? 0 : percent > 100 ? 100 : percent;
+}
+
+export function procStatPath(root: string): string {
+  return join(root, 'proc/stat');
+}
+
+export async function readCpuTimes(root: string): Promise<CpuTimes> {
+  return parseCpuTimes(await readFile(procStatPath(root), 'utf8'));
+}
+
+/** Boot time in seconds since the epoch; undefined when /proc/stat cannot be read or has no btime. */
+export async function readBootTime(root: string): Promise<number | undefined> {
+  try {
+    return parseBootTime(await readFile(procStatPath(root), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
