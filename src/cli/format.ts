@@ -97,8 +97,8 @@ export function formatPluginInfo(p: PluginStatus, now: Date): string {
   ]);
 }
 
-/** `status`: a short summary of the daemon. */
-export function formatStatus(s: DaemonStatus): string {
+/** `status`: a short summary of the daemon (the idle block is format-idle.ts's). */
+export function formatStatus(s: Omit<DaemonStatus, 'idle'>): string {
   const counts = `${s.plugins.total} total, ${s.plugins.serving} serving, ${s.plugins.failed} failed`;
   return formatKeyValues([
     ['daemon', `snoozebot ${s.version}, pid ${s.pid}, up ${humanizeDuration(s.uptimeSeconds)} (since ${s.startedAt})`],

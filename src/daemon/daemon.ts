@@ -2,9 +2,11 @@
 // serves the local API, and never leaves a plugin process behind.
 //
 // Start: reap leftovers of a previous daemon (state dir), scan the plugins
-// directory, start the API, load the enabled plugins, watch the directory.
-// Stop (SIGTERM/SIGINT): stop watching, stop every plugin gracefully, close
-// the API and remove its socket. Reload (SIGHUP): new settings, rescan.
+// directory, start the API, load the enabled plugins, watch the directory,
+// start the idle monitor.
+// Stop (SIGTERM/SIGINT): stop the idle monitor and watching, stop every
+// plugin gracefully, close the API and remove its socket.
+// Reload (SIGHUP): new settings (the idle clock is kept), rescan.
 import type { Logger } from 'pino';
 import { HostError } from '../host/errors.js';
 import type { CloudProviderClient } from '../host/cloud-provider-client.js';
@@ -14,6 +16,9 @@ import type { ApiServer } from './api/server.js';
 import { isPluginEnabled, pluginSettings } from './config/index.js';
 import type { DaemonConfig } from './config/index.js';
 import { DaemonError, validatePluginName } from './errors.js';
+import { createAnnouncer } from './idle/announce.js';
+import { IdleMonitor } from './idle/monitor.js';
+import { bootTime, IdleSampler } from './idle/sampler.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { inspectPlugin, scanPluginDir, watchPluginDir } from './plugin-dir/index.js';
@@ -52,6 +57,7 @@ export class Daemon implements DaemonControl {
   readonly #startedAt = new Date();
   readonly #uid = process.getuid?.() ?? 0;
   readonly #socketParentDir: string | undefined;
+  readonly #idle: IdleMonitor;
   #api: ApiServer | undefined;
   #watcher: PluginDirWatcher | undefined;
   #stopping: Promise<void> | undefined;
@@ -66,6 +72,8 @@ export class Daemon implements DaemonControl {
     this.#metrics = createMetrics();
     this.#store = new StateStore(options.config.stateDir);
     this.#socketParentDir = options.socketParentDir;
+    this.#idle = this.#createIdleMonitor();
+    this.#metrics.bindIdle(() => this.#idle.status());
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -102,12 +110,14 @@ export class Daemon implements DaemonControl {
     for (const plugin of this.#plugins.values()) {
       if (plugin.state === 'discovered' && isPluginEnabled(config, plugin.name)) this.#loadInBackground(plugin, 'autoload at start');
     }
+    await this.#startIdleMonitor();
     this.#log.info({ plugins: [...this.#plugins.keys()] }, 'snoozebot daemon ready');
   }
 
   /** SIGHUP: new configuration for the next starts, then a rescan of the directory. */
   async reload(config: DaemonConfig): Promise<void> {
     this.#config = config;
+    this.#idle.reconfigure(config.idle, config.dryRun);
     for (const plugin of this.#plugins.values()) plugin.update(this.#settings(plugin.name), plugin.path);
     await this.#scan();
     for (const plugin of this.#plugins.values()) {
@@ -124,6 +134,8 @@ export class Daemon implements DaemonControl {
   stop(reason: string): Promise<void> {
     this.#stopping ??= (async () => {
       this.#log.info({ reason }, 'snoozebot daemon stopping');
+      // First, so no idle stop starts while the plugins go away.
+      await this.#idle.close();
       await this.#watcher?.close();
       await this.#stopPlugins(reason);
       await Promise.allSettled([...this.#stateWrites]);
@@ -135,6 +147,37 @@ export class Daemon implements DaemonControl {
 
   async #stopPlugins(reason: string): Promise<void> {
     await Promise.all([...this.#plugins.values()].map((plugin) => plugin.shutdown(reason)));
+  }
+
+  // ---- idle monitor ----------------------------------------------------------
+
+  #createIdleMonitor(): IdleMonitor {
+    const settings = this.#config.idle;
+    return new IdleMonitor({
+      settings,
+      dryRun: this.#config.dryRun,
+      sampler: new IdleSampler({ root: settings.root, thresholds: settings.thresholds, checks: settings.checks }),
+      stopper: {
+        provider: (configured) => configured ?? this.#defaultProviderName() ?? null,
+        stop: (provider) => this.stopInstance(provider),
+      },
+      // Read at each announcement, so a reload's new webhook is used.
+      announce: (announcement) => createAnnouncer({ ...this.#config.idle, logger: this.#log })(announcement),
+      logger: this.#log,
+      startedAt: this.#startedAt.getTime(),
+      onStop: (outcome) => this.#metrics.countIdleStop(outcome.outcome),
+    });
+  }
+
+  async #startIdleMonitor(): Promise<void> {
+    const boot = await bootTime(this.#config.idle.root).catch(() => undefined);
+    if (boot !== undefined) this.#idle.setBootTime(boot.getTime());
+    try {
+      await this.#idle.start();
+    } catch (error) {
+      // The daemon still serves its plugins; the status shows the monitor never sampled.
+      this.#log.error({ error: (error as Error).message }, 'the idle monitor could not start; idle stops are off');
+    }
   }
 
   // ---- plugins directory -------------------------------------------------
@@ -265,6 +308,7 @@ export class Daemon implements DaemonControl {
       stateDir: this.#config.stateDir,
       dryRun: this.#config.dryRun,
       defaultProvider: this.#defaultProviderName() ?? null,
+      idle: this.#idle.status(),
       plugins: {
         total: plugins.length,
         serving: plugins.filter((s) => s === 'serving').length,

@@ -6,11 +6,22 @@
 //   snoozebot_plugin_up{plugin}            gauge: 1 while serving, else 0
 //   snoozebot_plugin_restarts_total{plugin}                   counter: restarts after crashes
 //   snoozebot_plugin_rpc_duration_seconds{plugin,method,outcome} histogram of CloudProvider calls
+//   snoozebot_idle_phase{phase}            gauge: 1 for the idle monitor's phase, 0 for the others
+//   snoozebot_idle_seconds                 gauge: how long the machine has been idle (0 while busy)
+//   snoozebot_idle_stop_at_seconds         gauge: epoch seconds the machine would stop; 0 when it would not
+//   snoozebot_idle_signal_value{signal}    gauge: latest sample of each signal (absent when unreadable)
+//   snoozebot_idle_signal_threshold{signal} gauge: its threshold (absent when the signal is ignored)
+//   snoozebot_idle_signal_busy{signal}     gauge: 1 when the signal is over its threshold
+//   snoozebot_idle_stops_total{outcome}    counter: stops by the idle monitor (stopped, dry-run, failed)
 //   plus prom-client's default process_* and nodejs_* metrics.
+//
+// The idle gauges are read from the monitor's status when /metrics is
+// scraped, so sampling costs nothing extra.
 //
 // Each createMetrics() has its own Registry, so tests and several daemons in
 // one process do not share series.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { IdlePhase, IdleStatus, StopOutcome } from './idle/status.js';
 import type { PluginState } from './types.js';
 
 /** Every PluginState; the Record type makes the compiler flag a state added to types.ts but missing here. */
@@ -27,6 +38,18 @@ const STATE_SET: Readonly<Record<PluginState, true>> = {
   refused: true,
 };
 export const PLUGIN_STATES = Object.keys(STATE_SET) as readonly PluginState[];
+
+const IDLE_PHASE_SET: Readonly<Record<IdlePhase, true>> = {
+  disabled: true,
+  starting: true,
+  busy: true,
+  idle: true,
+  announced: true,
+  stopping: true,
+  stopped: true,
+  failed: true,
+};
+export const IDLE_PHASES = Object.keys(IDLE_PHASE_SET) as readonly IdlePhase[];
 
 /** From 0.5 ms (a local health check) to 5 s (a cloud API stopping an instance). */
 export const RPC_BUCKETS_SECONDS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -48,6 +71,10 @@ export interface Metrics {
   observeRpc(plugin: string, method: string, outcome: RpcOutcome, seconds: number): void;
   /** Drops every series of a plugin that is gone from the plugins directory. */
   removePlugin(plugin: string): void;
+  /** Where the idle gauges read from at scrape time. */
+  bindIdle(status: () => IdleStatus): void;
+  /** One stop by the idle monitor. */
+  countIdleStop(outcome: StopOutcome['outcome']): void;
 }
 
 export interface MetricsOptions {
@@ -89,6 +116,43 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  let idleStatus: (() => IdleStatus) | undefined;
+  const idle = (name: string, help: string, labelNames: readonly string[], collect: (gauge: Gauge<string>, status: IdleStatus) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        const status = idleStatus?.();
+        if (status === undefined) return;
+        this.reset();
+        collect(this, status);
+      },
+    });
+  idle('snoozebot_idle_phase', "The idle monitor's phase: 1 for the current one, 0 for the others", ['phase'], (g, s) => {
+    for (const phase of IDLE_PHASES) g.set({ phase }, phase === s.phase ? 1 : 0);
+  });
+  idle('snoozebot_idle_seconds', 'How long the machine has been idle, in seconds (0 while busy)', [], (g, s) => g.set(s.idleSeconds));
+  idle('snoozebot_idle_stop_at_seconds', 'When the machine would stop (epoch seconds); 0 when it would not', [], (g, s) =>
+    g.set(s.stopAt === null ? 0 : Date.parse(s.stopAt) / 1000),
+  );
+  idle('snoozebot_idle_signal_value', 'Latest sample of each idle signal', ['signal'], (g, s) => {
+    for (const r of s.signals) if (r.value !== null) g.set({ signal: r.signal }, r.value);
+  });
+  idle('snoozebot_idle_signal_threshold', "Each idle signal's threshold", ['signal'], (g, s) => {
+    for (const r of s.signals) if (r.threshold !== null) g.set({ signal: r.signal }, r.threshold);
+  });
+  idle('snoozebot_idle_signal_busy', 'Whether each idle signal is over its threshold (1) or not (0)', ['signal'], (g, s) => {
+    for (const r of s.signals) g.set({ signal: r.signal }, r.busy ? 1 : 0);
+  });
+  const idleStops = new Counter({
+    name: 'snoozebot_idle_stops_total',
+    help: 'Stops by the idle monitor, by outcome (stopped, dry-run, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
   // The (method, outcome) pairs seen per plugin, so removePlugin can drop them
   // (prom-client removes histogram series by their full label set only).
   const rpcSeries = new Map<string, Set<string>>();
@@ -120,6 +184,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         rpc.remove({ plugin, method, outcome });
       }
       rpcSeries.delete(plugin);
+    },
+    bindIdle(status) {
+      idleStatus = status;
+    },
+    countIdleStop(outcome) {
+      idleStops.inc({ outcome });
     },
   };
 }

@@ -1,6 +1,7 @@
 // What the daemon shows of itself and its plugins: the shapes the API serves
 // and the CLI prints (design.md, "Plugin states in the daemon").
 import type { InstanceRecord } from '../host/cloud-provider-client.js';
+import type { IdleStatus } from './idle/status.js';
 
 export type { InstanceRecord };
 
@@ -60,6 +61,7 @@ export interface DaemonStatus {
   readonly dryRun: boolean;
   readonly defaultProvider: string | null;
   readonly plugins: { readonly total: number; readonly serving: number; readonly failed: number };
+  readonly idle: IdleStatus;
 }
 
 export interface InstanceAnswer {

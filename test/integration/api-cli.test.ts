@@ -97,6 +97,22 @@ function fakeControl() {
         dryRun: false,
         defaultProvider: 'aws',
         plugins: { total: 2, serving: 1, failed: 1 },
+        idle: {
+          enabled: true,
+          phase: 'busy',
+          since: new Date(Date.now() - 60_000).toISOString(),
+          idleSeconds: 0,
+          napTimeSeconds: 1800,
+          checkIntervalSeconds: 10,
+          graceUntil: null,
+          stopAt: null,
+          provider: 'aws',
+          dryRun: false,
+          lastSampleAt: new Date().toISOString(),
+          signals: [{ signal: 'cpu', value: 37.5, threshold: 10, unit: '%', busy: true }],
+          busySignals: ['cpu'],
+          lastStop: null,
+        },
       };
     },
     listPlugins() {

@@ -50,17 +50,17 @@ describe('findExecutable', () => {
     await writeFile(join(dir, 'a/tool'), '#!/bin/sh\n', { mode: 0o644 });
     await writeFile(join(dir, 'b/tool'), '#!/bin/sh\n', { mode: 0o755 });
     await mkdir(join(dir, 'c/tool'), { recursive: true });
-    assert.equal(await findExecutable('tool', `${join(dir, 'c')}:${join(dir, 'a')}:${join(dir, 'b')}`), join(dir, 'b/tool'));
+    assert.equal(findExecutable('tool', `${join(dir, 'c')}:${join(dir, 'a')}:${join(dir, 'b')}`), join(dir, 'b/tool'));
     await chmod(join(dir, 'a/tool'), 0o755);
-    assert.equal(await findExecutable('tool', `${join(dir, 'a')}:${join(dir, 'b')}`), join(dir, 'a/tool'));
+    assert.equal(findExecutable('tool', `${join(dir, 'a')}:${join(dir, 'b')}`), join(dir, 'a/tool'));
   });
 
   it('skips empty and relative entries, and finds nothing on an empty or missing PATH', async () => {
-    assert.equal(await findExecutable('nvidia-smi', ':.:test/fixtures/bin'), undefined);
-    assert.equal(await findExecutable('nvidia-smi', ''), undefined);
-    assert.equal(await findExecutable('nvidia-smi', undefined), undefined);
-    assert.equal(await findExecutable('nvidia-smi', `${dir}:/nonexistent`), undefined);
-    assert.equal(await findExecutable('nvidia-smi', `/nonexistent:${FAKE_BIN}`), join(FAKE_BIN, 'nvidia-smi'));
+    assert.equal(findExecutable('nvidia-smi', ':.:test/fixtures/bin'), undefined);
+    assert.equal(findExecutable('nvidia-smi', ''), undefined);
+    assert.equal(findExecutable('nvidia-smi', undefined), undefined);
+    assert.equal(findExecutable('nvidia-smi', `${dir}:/nonexistent`), undefined);
+    assert.equal(findExecutable('nvidia-smi', `/nonexistent:${FAKE_BIN}`), join(FAKE_BIN, 'nvidia-smi'));
   });
 });
 

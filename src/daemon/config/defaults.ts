@@ -2,6 +2,7 @@
 // contract"). The host's own defaults are reused so a plugin started without
 // a daemon behaves the same.
 import { DEFAULTS as HOST_DEFAULTS } from '../../host/options.js';
+import { DEFAULT_IDLE_SETTINGS } from '../idle/settings.js';
 import { DEFAULT_HEALTH_POLICY } from '../supervisor/health-policy.js';
 import { DEFAULT_RESTART_POLICY } from '../supervisor/policy.js';
 import type { DaemonConfig, PluginTunables } from './types.js';
@@ -16,6 +17,7 @@ export const DEFAULT_DAEMON_SETTINGS: Omit<DaemonConfig, 'defaults' | 'plugins' 
   dryRun: false,
   defaultProvider: null,
   autoload: true,
+  idle: DEFAULT_IDLE_SETTINGS,
 };
 
 export const DEFAULT_PLUGIN_SETTINGS: PluginTunables = {

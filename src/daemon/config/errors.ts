@@ -13,9 +13,12 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** Keys of objects and indexes of lists (numbers, so a plugin named "0" is still a key), from the top. */
+export type KeyPath = readonly (string | number)[];
+
 /** A problem found in the file before its position is known (positions come from the parsed tree). */
 export interface PathIssue {
-  readonly path: readonly string[];
+  readonly path: KeyPath;
   /** Point at the key (unknown or badly named keys) or at its value (everything else). */
   readonly at: 'key' | 'value';
   readonly message: string;

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
-import { envOverrides } from './env.js';
+import { ENV_VARS, envOverrides } from './env.js';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
 import { flagOverrides } from './flags.js';
@@ -11,6 +11,7 @@ import type { ConfigFlags } from './flags.js';
 import { checkConfig } from './parse.js';
 import type { ConfigFile } from './schema.js';
 import { resolveConfig } from './resolve.js';
+import { idleOverrideIssues } from './rules.js';
 import type { DaemonConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -63,6 +64,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<DaemonConf
     issues.push(fileIssue('--config', `${fileName} does not exist; check the path, or leave out --config to use ${DEFAULT_CONFIG_PATH} (which may be absent)`));
   }
   issues.push(...env.issues, ...flags.issues);
+  issues.push(...idleOverrideIssues(file.idle, env.overrides.idle?.napTimeMs, ENV_VARS.idleNapTimeMs));
   if (issues.length > 0) throw new ConfigError(issues, fileName);
   return resolveConfig(file, content.found ? resolve(cwd, fileName) : null, [env.overrides, flags.overrides]);
 }

@@ -9,6 +9,14 @@ import type { LogLevel } from './schema.js';
 import { closestMatch } from './suggest.js';
 import { describeValue } from './wording.js';
 
+/** The idle settings an override can carry; only keys that were given are present. */
+export interface IdleOverrides {
+  readonly enabled?: boolean;
+  readonly napTimeMs?: number;
+  /** Not settable in the file: only tests read /proc and utmp under another root. */
+  readonly root?: string;
+}
+
 export interface ConfigOverrides {
   readonly pluginsDir?: string;
   readonly socket?: string;
@@ -16,6 +24,7 @@ export interface ConfigOverrides {
   readonly logLevel?: LogLevel;
   readonly dryRun?: boolean;
   readonly defaultProvider?: string | null;
+  readonly idle?: IdleOverrides;
 }
 
 /** Collects issues for one source of overrides; each problem has line 0 and the variable or flag name as path. */

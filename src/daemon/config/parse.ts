@@ -43,7 +43,7 @@ export function parseConfig(text: string, fileName: string): ConfigFile {
 }
 
 function schemaIssue(issue: z.core.$ZodIssue): PathIssue[] {
-  const path = issue.path.map(String);
+  const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({ path: [...path, key], at: 'key', message: unknownKeyMessage(path, key) }));

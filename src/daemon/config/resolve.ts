@@ -1,6 +1,7 @@
 // Layering: built-in defaults < config file < SNOOZEBOT_* environment < flags.
 // Pure; every layer has been validated before it gets here.
 import { DEFAULT_DAEMON_SETTINGS } from './defaults.js';
+import { resolveIdleSettings } from './idle-settings.js';
 import type { ConfigOverrides } from './overrides.js';
 import type { ConfigFile } from './schema.js';
 import type { DaemonConfig } from './types.js';
@@ -23,6 +24,7 @@ export function resolveConfig(
     if (layer.defaultProvider !== undefined) top.defaultProvider = layer.defaultProvider;
   }
   if (file.autoload !== undefined) top.autoload = file.autoload;
+  top.idle = resolveIdleSettings(file.idle, overrides.map((layer) => layer.idle));
   return {
     ...top,
     defaults: file.defaults ?? {},

@@ -1,12 +1,15 @@
-// Rules that relate two keys. They are checked on what each plugin will
+// Rules that relate two keys. Plugin rules are checked on what each plugin will
 // actually run with (built-in ⊕ defaults ⊕ its own section), because a plugin
 // that sets only maxBackoffMs can still end up below a defaults-section
 // initialBackoffMs. They run on the raw value even when other keys are wrong,
 // so all problems come out together; a value that is itself invalid is left
-// to its own message.
+// to its own message. The idle section has one such rule (a check interval
+// no longer than the nap time) and unique check names.
+import { DEFAULT_IDLE_SETTINGS } from '../idle/settings.js';
 import { DEFAULT_PLUGIN_SETTINGS } from './defaults.js';
-import type { PathIssue } from './errors.js';
-import { healthSchema, restartSchema } from './schema.js';
+import type { ConfigIssue, PathIssue } from './errors.js';
+import { healthSchema, idleSchema, restartSchema } from './schema.js';
+import { humanMs } from './wording.js';
 
 type Origin = 'here' | 'defaults' | 'built-in';
 interface Effective {
@@ -54,7 +57,88 @@ export function crossFieldIssues(raw: unknown): PathIssue[] {
   if (isObject(plugins)) {
     for (const name of Object.keys(plugins)) issues.push(...checkSection(['plugins', name], plugins[name], defaults));
   }
+  issues.push(...idleIssues(member(raw, 'idle')));
   return issues;
+}
+
+const NAP_WHY = 'the machine is sampled once per check interval, so a shorter nap could never be observed';
+
+function idleIssues(idle: unknown): PathIssue[] {
+  if (!isObject(idle)) return [];
+  const issues: PathIssue[] = [];
+  const nap = idleMs(idle, 'napTimeMs');
+  const interval = idleMs(idle, 'checkIntervalMs');
+  if (nap !== 'invalid' && interval !== 'invalid') {
+    const napMs = nap === 'absent' ? DEFAULT_IDLE_SETTINGS.napTimeMs : nap;
+    const intervalMs = interval === 'absent' ? DEFAULT_IDLE_SETTINGS.checkIntervalMs : interval;
+    if (intervalMs > napMs) {
+      const napText = `${msText(napMs)}${nap === 'absent' ? ', the built-in default' : ''}`;
+      const intervalText = `${msText(intervalMs)}${interval === 'absent' ? ', the built-in default' : ''}`;
+      issues.push(
+        interval === 'absent'
+          ? { path: ['idle', 'napTimeMs'], at: 'value', message: `must be ≥ checkIntervalMs (${intervalText}), saw ${msText(napMs)}: ${NAP_WHY}` }
+          : { path: ['idle', 'checkIntervalMs'], at: 'value', message: `must be ≤ napTimeMs (${napText}), saw ${msText(intervalMs)}: ${NAP_WHY}` },
+      );
+    }
+  }
+  issues.push(...duplicateCheckNames(member(idle, 'checks')));
+  return issues;
+}
+
+/** Check names label their signal (check:<name>), so two checks with one name would be indistinguishable. */
+function duplicateCheckNames(checks: unknown): PathIssue[] {
+  if (!Array.isArray(checks)) return [];
+  const issues: PathIssue[] = [];
+  const first = new Map<string, number>();
+  checks.forEach((check: unknown, index) => {
+    const name = member(check, 'name');
+    if (typeof name !== 'string' || name === '') return;
+    const seen = first.get(name);
+    if (seen === undefined) first.set(name, index);
+    else {
+      issues.push({
+        path: ['idle', 'checks', index, 'name'],
+        at: 'value',
+        message: `duplicate check name "${name}": idle.checks[${seen}] has it already; each check needs its own name (it labels the signal check:${name})`,
+      });
+    }
+  });
+  return issues;
+}
+
+function idleMs(idle: Record<string, unknown>, key: 'napTimeMs' | 'checkIntervalMs'): number | 'absent' | 'invalid' {
+  const value = member(idle, key);
+  if (value === undefined) return 'absent';
+  return typeof value === 'number' && idleSchema.shape[key].safeParse(value).success ? value : 'invalid';
+}
+
+function msText(ms: number): string {
+  return `${ms} = ${humanMs(ms)}`;
+}
+
+/**
+ * The interval ≤ nap rule for a nap time from SNOOZEBOT_IDLE_NAP_TIME_MS,
+ * against the file's (valid) interval. Reported on the variable: the file is
+ * fine on its own.
+ */
+export function idleOverrideIssues(
+  fileIdle: { readonly checkIntervalMs?: number | undefined } | undefined,
+  napTimeMs: number | undefined,
+  variable: string,
+): ConfigIssue[] {
+  if (napTimeMs === undefined) return [];
+  const fromFile = fileIdle?.checkIntervalMs;
+  const intervalMs = fromFile ?? DEFAULT_IDLE_SETTINGS.checkIntervalMs;
+  if (intervalMs <= napTimeMs) return [];
+  const origin = fromFile === undefined ? ', the built-in default' : ', from the file';
+  return [
+    {
+      path: variable,
+      line: 0,
+      column: 0,
+      message: `must be ≥ idle.checkIntervalMs (${msText(intervalMs)}${origin}), saw ${msText(napTimeMs)}: ${NAP_WHY}`,
+    },
+  ];
 }
 
 function checkSection(path: readonly string[], section: unknown, defaults: unknown): PathIssue[] {

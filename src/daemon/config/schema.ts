@@ -132,6 +132,115 @@ export const pluginSchema = z.strictObject(
   },
 );
 
+/** Bounds of the idle section, shared with the SNOOZEBOT_IDLE_* variables and docs/config.md. */
+export const IDLE_LIMITS = {
+  napTimeMs: { min: SECOND, max: 7 * DAY },
+  checkIntervalMs: { min: 100, max: HOUR },
+  graceMs: { min: 0, max: DAY },
+  cancelWindowMs: { min: 0, max: HOUR },
+  checkTimeoutMs: { min: 1, max: 10 * MINUTE },
+  stopAttempts: { min: 1, max: 20 },
+} as const;
+
+const IGNORE_HINT = 'or null to leave the signal out';
+
+function percentThreshold() {
+  const error = expected(`a percentage from 0 to 100, ${IGNORE_HINT}`);
+  return z.number({ error }).min(0, { error }).max(100, { error }).nullable();
+}
+
+function rateThreshold(what: string) {
+  const error = expected(`${what} ≥ 0, ${IGNORE_HINT}`);
+  return z.number({ error }).min(0, { error }).nullable();
+}
+
+function sessionsThreshold() {
+  const error = expected(`a whole number of sessions ≥ 0 (0: any session keeps the machine up), ${IGNORE_HINT}`);
+  return z.number({ error }).int({ error }).min(0, { error }).nullable();
+}
+
+export const thresholdsSchema = z.strictObject(
+  {
+    cpuPercent: percentThreshold().optional(),
+    load1: rateThreshold('a load average').optional(),
+    networkBytesPerSecond: rateThreshold('a number of bytes per second').optional(),
+    diskBytesPerSecond: rateThreshold('a number of bytes per second').optional(),
+    sessions: sessionsThreshold().optional(),
+    gpuPercent: percentThreshold().optional(),
+  },
+  { error: expected('an object of thresholds, e.g. { "cpuPercent": 10 }') },
+);
+
+/** Check names label the signal (check:<name>) in logs, the API and metrics, so they stay plain. */
+export const CHECK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** `what` for a key that must be present: a missing one says so instead of "saw nothing". */
+function required(key: string, what: string): Message {
+  return (issue) =>
+    issue.input === undefined
+      ? `missing: every check needs "${key}" (${what})`
+      : `expected ${what}, saw ${describeValue(issue.input)}`;
+}
+
+const checkNameWhat = 'a name of letters, digits, "_", "." and "-"';
+const checkCommandWhat = 'a shell command, run with /bin/sh -c';
+
+export const checkSchema = z.strictObject(
+  {
+    name: z
+      .string({ error: required('name', checkNameWhat) })
+      .regex(CHECK_NAME, { error: expected(checkNameWhat) }),
+    command: z
+      .string({ error: required('command', checkCommandWhat) })
+      // A blank command would "succeed" (exit 0 = busy) forever and keep the machine up.
+      .refine((command) => command.trim() !== '', { error: expected(`${checkCommandWhat} (not blank)`) })
+      .refine((command) => !command.includes('\0'), { error: 'a command cannot contain NUL characters' }),
+    timeoutMs: milliseconds(IDLE_LIMITS.checkTimeoutMs.min, IDLE_LIMITS.checkTimeoutMs.max).optional(),
+  },
+  { error: expected('a check object, e.g. { "name": "jobs", "command": "pgrep -x make" }') },
+);
+
+/** Why `text` cannot be the webhook URL, or undefined if it can. */
+export function webhookUrlProblem(text: string): string | undefined {
+  const what = 'an http:// or https:// URL';
+  if (!URL.canParse(text)) return `expected ${what}, saw ${describeValue(text)}`;
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    // The announcement is a JSON POST; other schemes would fail only when the machine is about to stop.
+    return `expected ${what}, saw ${describeValue(text)}: the announcement is an HTTP POST, so ${url.protocol} URLs cannot receive it`;
+  }
+  return undefined;
+}
+
+const webhookUrl = z
+  .string({ error: expected('an http:// or https:// URL, or null for none') })
+  .superRefine((text, ctx) => {
+    const problem = webhookUrlProblem(text);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .nullable();
+
+function idleMilliseconds(key: keyof typeof IDLE_LIMITS) {
+  return milliseconds(IDLE_LIMITS[key].min, IDLE_LIMITS[key].max);
+}
+
+export const idleSchema = z.strictObject(
+  {
+    enabled: flag.optional(),
+    napTimeMs: idleMilliseconds('napTimeMs').optional(),
+    checkIntervalMs: idleMilliseconds('checkIntervalMs').optional(),
+    graceMs: idleMilliseconds('graceMs').optional(),
+    cancelWindowMs: idleMilliseconds('cancelWindowMs').optional(),
+    provider: pluginNameSchema.nullable().optional(),
+    thresholds: thresholdsSchema.optional(),
+    checks: z.array(checkSchema, { error: expected('a list of checks ([ { "name": ..., "command": ... } ])') }).optional(),
+    webhookUrl: webhookUrl.optional(),
+    wall: flag.optional(),
+    stopAttempts: wholeNumber(IDLE_LIMITS.stopAttempts.min, IDLE_LIMITS.stopAttempts.max).optional(),
+  },
+  { error: expected('an object with idle detection settings') },
+);
+
 export const configFileSchema = z.strictObject(
   {
     pluginsDir: absolutePath.optional(),
@@ -145,6 +254,7 @@ export const configFileSchema = z.strictObject(
     plugins: z
       .record(pluginNameSchema, pluginSchema, { error: expected('an object mapping plugin names to their settings') })
       .optional(),
+    idle: idleSchema.optional(),
   },
   { error: expected('an object ({ ... }) at the top level') },
 );
@@ -155,3 +265,5 @@ export type ConfigFile = z.output<typeof configFileSchema>;
 export type PluginConfig = z.output<typeof pluginSchema>;
 /** The `defaults` section, as written. */
 export type PluginDefaultsConfig = z.output<typeof defaultsSchema>;
+/** The `idle` section, as written. */
+export type IdleConfig = z.output<typeof idleSchema>;

@@ -2,9 +2,9 @@
 // offset, which is what lets each problem point at its line and column; the
 // plain value handed to the schema is built here from the same tree so both
 // agree on which of two duplicate keys counts.
-import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
-import type { ConfigIssue, PathIssue } from './errors.js';
+import type { ConfigIssue, KeyPath, PathIssue } from './errors.js';
 import { LineMap } from './lines.js';
 import type { Position } from './lines.js';
 import { formatPath } from './wording.js';
@@ -73,7 +73,7 @@ export interface SourceValue {
  */
 export function sourceValue(source: ConfigSource): SourceValue {
   const issues: PathIssue[] = [];
-  const convert = (node: Node, path: readonly string[]): unknown => {
+  const convert = (node: Node, path: KeyPath): unknown => {
     switch (node.type) {
       case 'object': {
         const object: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
@@ -102,7 +102,7 @@ export function sourceValue(source: ConfigSource): SourceValue {
         return object;
       }
       case 'array':
-        return (node.children ?? []).map((child, index) => convert(child, [...path, String(index)]));
+        return (node.children ?? []).map((child, index) => convert(child, [...path, index]));
       default:
         return node.value as unknown;
     }
@@ -115,16 +115,35 @@ export function sourceValue(source: ConfigSource): SourceValue {
  * the file (a value inherited from elsewhere) falls back to its nearest
  * ancestor that is.
  */
-export function locate(source: ConfigSource, path: readonly string[], at: 'key' | 'value'): Position {
+export function locate(source: ConfigSource, path: KeyPath, at: 'key' | 'value'): Position {
   if (source.root === undefined) return { line: 1, column: 1 };
   for (let length = path.length; length >= 0; length--) {
-    const node = findNodeAtLocation(source.root, path.slice(0, length));
+    const node = nodeAt(source.root, path.slice(0, length));
     if (node === undefined) continue;
     const keyNode = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
     const target = at === 'key' && keyNode !== undefined ? keyNode : node;
     return source.lines.position(target.offset);
   }
   return source.lines.position(source.root.offset);
+}
+
+/**
+ * The node at `path`, taking the first of duplicate keys like sourceValue.
+ * (jsonc-parser's findNodeAtLocation wants numbers for list indexes and would
+ * read a numeric string as an object key only, so it is not used.)
+ */
+function nodeAt(root: Node, path: KeyPath): Node | undefined {
+  let node: Node | undefined = root;
+  for (const segment of path) {
+    if (node === undefined) return undefined;
+    if (node.type === 'object' && typeof segment === 'string') {
+      const property: Node | undefined = (node.children ?? []).find((p) => p.children?.[0]?.value === segment);
+      node = property?.children?.[1];
+    } else if (node.type === 'array' && typeof segment === 'number') {
+      node = node.children?.[segment];
+    } else return undefined;
+  }
+  return node;
 }
 
 /** PathIssue → ConfigIssue with its position. */

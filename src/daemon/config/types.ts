@@ -1,11 +1,12 @@
 // The daemon's resolved configuration and one plugin's effective settings.
 import type { StopTimeouts } from '../../host/options.js';
+import type { IdleSettings } from '../idle/settings.js';
 import type { HealthPolicy } from '../supervisor/health-policy.js';
 import type { RestartPolicy } from '../supervisor/policy.js';
 import type { SupervisorSettings } from '../supervisor/supervised-plugin.js';
 import type { LogLevel, PluginConfig, PluginDefaultsConfig } from './schema.js';
 
-export type { HealthPolicy, LogLevel, RestartPolicy, StopTimeouts };
+export type { HealthPolicy, IdleSettings, LogLevel, RestartPolicy, StopTimeouts };
 
 /** Everything about one plugin, with defaults filled in. */
 export interface PluginSettings extends SupervisorSettings {
@@ -34,6 +35,8 @@ export interface DaemonConfig {
   readonly defaults: PluginDefaultsConfig;
   /** The file's `plugins` section as written, by plugin name. */
   readonly plugins: Readonly<Record<string, PluginConfig>>;
+  /** The idle monitor's settings: built-in ⊕ the file's `idle` section ⊕ SNOOZEBOT_IDLE_*. */
+  readonly idle: IdleSettings;
   /** Absolute path of the file that was read; null when none was. */
   readonly configPath: string | null;
 }

@@ -2,14 +2,17 @@
 // nearest known key); the rest are real settings put in the wrong section,
 // which deserve a pointer to the right one rather than a list of keys.
 import { z } from 'zod';
-import { configFileSchema, defaultsSchema, pluginSchema } from './schema.js';
+import type { KeyPath } from './errors.js';
+import { configFileSchema, defaultsSchema, idleSchema, pluginSchema, thresholdsSchema } from './schema.js';
 import { closestMatch } from './suggest.js';
 
 const TOP_LEVEL_KEYS = Object.keys(configFileSchema.shape);
 const PLUGIN_ONLY_KEYS = ['enabled', 'env', 'sha256'];
 const TUNABLE_KEYS = Object.keys(defaultsSchema.shape);
+const IDLE_KEYS = Object.keys(idleSchema.shape);
+const THRESHOLD_KEYS = Object.keys(thresholdsSchema.shape);
 
-export function unknownKeyMessage(objectPath: readonly string[], key: string): string {
+export function unknownKeyMessage(objectPath: KeyPath, key: string): string {
   const object = schemaAt(configFileSchema, objectPath);
   const known = object === undefined ? [] : Object.keys(object.shape);
   const misplaced = misplacedHint(object, key);
@@ -25,11 +28,24 @@ function misplacedHint(object: z.ZodObject | undefined, key: string): string | u
     if (PLUGIN_ONLY_KEYS.includes(key)) return `not allowed in defaults: it is specific to one plugin; set it under plugins.<name>.${key}`;
   }
   if (object === configFileSchema) {
+    // Both a plugin and the idle section have "enabled"; which one was meant is not knowable.
+    if (key === 'enabled') {
+      return 'not allowed at the top level: set plugins.<name>.enabled to turn a plugin on or off, or idle.enabled for idle detection';
+    }
+    if (key === 'provider') {
+      return 'not allowed at the top level: set "defaultProvider" (the plugin CLI calls use) or idle.provider (the plugin an idle stop goes through)';
+    }
+    if (IDLE_KEYS.includes(key)) return `not allowed at the top level: it is an idle detection setting; set it under idle.${key}`;
+    if (THRESHOLD_KEYS.includes(key)) return `not allowed at the top level: it is an idle threshold; set it under idle.thresholds.${key}`;
     if (PLUGIN_ONLY_KEYS.includes(key)) return `not allowed at the top level: it is a plugin setting; set it under plugins.<name>.${key}`;
     if (TUNABLE_KEYS.includes(key)) {
       return `not allowed at the top level: it is a plugin setting; set it under defaults.${key} (all plugins) or plugins.<name>.${key}`;
     }
   }
+  if (object === idleSchema && key === 'root') {
+    return 'not settable in the file: idle detection always reads /proc and utmp under "/" (SNOOZEBOT_IDLE_ROOT changes it, for tests only)';
+  }
+  if (object === idleSchema && THRESHOLD_KEYS.includes(key)) return `not allowed here: it is a threshold; set it under idle.thresholds.${key}`;
   if ((object === defaultsSchema || object === pluginSchema) && TOP_LEVEL_KEYS.includes(key)) {
     return 'not allowed here: it is a top-level setting, not a plugin setting';
   }
@@ -37,14 +53,15 @@ function misplacedHint(object: z.ZodObject | undefined, key: string): string | u
 }
 
 /** The object schema the value at `path` is checked against. */
-function schemaAt(root: z.ZodType, path: readonly string[]): z.ZodObject | undefined {
+function schemaAt(root: z.ZodType, path: KeyPath): z.ZodObject | undefined {
   let schema: z.ZodType | undefined = unwrap(root);
   for (const segment of path) {
     if (schema instanceof z.ZodObject) {
       const shape = schema.shape as Record<string, z.ZodType>;
-      schema = Object.hasOwn(shape, segment) ? shape[segment] : undefined;
+      schema = Object.hasOwn(shape, segment) ? shape[String(segment)] : undefined;
     }
     else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
     else return undefined;
     if (schema !== undefined) schema = unwrap(schema);
   }

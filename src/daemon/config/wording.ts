@@ -3,11 +3,12 @@
 
 const SIMPLE_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** ["plugins", "aws", "restart"] → plugins.aws.restart; odd plugin names are quoted: plugins["my.plugin"]. */
-export function formatPath(path: readonly string[]): string {
+/** ["plugins", "aws", "restart"] → plugins.aws.restart; odd plugin names are quoted: plugins["my.plugin"]; list indexes: idle.checks[0]. */
+export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const segment of path) {
-    if (SIMPLE_SEGMENT.test(segment)) out += out === '' ? segment : `.${segment}`;
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (SIMPLE_SEGMENT.test(segment)) out += out === '' ? segment : `.${segment}`;
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out;
@@ -24,8 +25,10 @@ export function describeValue(value: unknown): string {
   return 'an object';
 }
 
-/** 3_600_000 → "1 h"; used to make millisecond bounds readable. */
+/** 3_600_000 → "1 h", 604_800_000 → "7 days"; used to make millisecond bounds readable. */
 export function humanMs(ms: number): string {
+  // Whole days beyond one: "168 h" would have to be divided in the reader's head.
+  if (ms > 86_400_000 && ms % 86_400_000 === 0) return `${ms / 86_400_000} days`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   if (ms % 1000 === 0) return `${ms / 1000} s`;

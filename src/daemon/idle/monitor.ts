@@ -64,7 +64,7 @@ export class IdleMonitor {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #startedAt: number;
-  readonly #bootTime: number;
+  #bootTime: number;
   readonly #onStop: ((outcome: StopOutcome) => void) | undefined;
   readonly #idle: IdleClock;
   #readings: readonly SignalReading[] = [];
@@ -88,6 +88,12 @@ export class IdleMonitor {
     this.#bootTime = options.bootTime ?? 0;
     this.#onStop = options.onStop;
     this.#idle = new IdleClock(this.#times());
+  }
+
+  /** When the machine booted (read after construction); moves the end of the grace period. */
+  setBootTime(epochMs: number): void {
+    this.#bootTime = epochMs;
+    this.#idle.setTimes(this.#times());
   }
 
   /** Primes the rate counters and schedules the first sample one interval from now. */

@@ -1,7 +1,7 @@
 // CPU time from /proc/stat: the aggregate "cpu" line counts, in USER_HZ
 // ticks since boot, how long all cores together spent in each state, so the
 // busy share between two reads is the CPU utilisation over that interval.
-import { readFile } from 'node:fs/promises';
+import { readProcFile } from './proc-file.js';
 import { join } from 'node:path';
 import { FieldCursor } from './proc-fields.js';
 import { SignalParseError, excerpt } from './signal-error.js';
@@ -65,13 +65,13 @@ export function procStatPath(root: string): string {
 }
 
 export async function readCpuTimes(root: string): Promise<CpuTimes> {
-  return parseCpuTimes(await readFile(procStatPath(root), 'utf8'));
+  return parseCpuTimes(readProcFile(procStatPath(root)));
 }
 
 /** Boot time in seconds since the epoch; undefined when /proc/stat cannot be read or has no btime. */
 export async function readBootTime(root: string): Promise<number | undefined> {
   try {
-    return parseBootTime(await readFile(procStatPath(root), 'utf8'));
+    return parseBootTime(readProcFile(procStatPath(root)));
   } catch {
     return undefined;
   }

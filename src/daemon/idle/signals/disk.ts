@@ -8,7 +8,7 @@
 // disk's counters, and device-mapper (LVM, LUKS) and md (RAID) devices pass
 // their I/O on to disks that are counted too; loop, ram and zram devices are
 // memory or files on another disk.
-import { readFile } from 'node:fs/promises';
+import { readProcFile } from './proc-file.js';
 import { join } from 'node:path';
 import { FieldCursor } from './proc-fields.js';
 import { SignalParseError, excerpt } from './signal-error.js';
@@ -107,5 +107,5 @@ function lineAt(text: string, start: number): string {
 }
 
 export async function readDiskBytes(root: string): Promise<DiskBytes> {
-  return parseDiskBytes(await readFile(join(root, 'proc/diskstats'), 'utf8'));
+  return parseDiskBytes(readProcFile(join(root, 'proc/diskstats')));
 }

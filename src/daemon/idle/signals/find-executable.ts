@@ -1,6 +1,8 @@
 // Looks a command up on a PATH value the way a shell would, without running it.
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+// Synchronous: a few stat calls on local directories, every sample; the async
+// versions hop through libuv's thread pool, which costs more than the lookup
+// and lets the daemon's RSS creep (see proc-file.ts).
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 /**
@@ -9,14 +11,14 @@ import { delimiter, isAbsolute, join } from 'node:path';
  * directory) are skipped: a daemon must not run whatever its working
  * directory happens to hold.
  */
-export async function findExecutable(name: string, pathValue: string | undefined): Promise<string | undefined> {
+export function findExecutable(name: string, pathValue: string | undefined): string | undefined {
   if (pathValue === undefined || pathValue === '') return undefined;
   for (const dir of pathValue.split(delimiter)) {
     if (!isAbsolute(dir)) continue;
     const candidate = join(dir, name);
     try {
-      if (!(await stat(candidate)).isFile()) continue;
-      await access(candidate, constants.X_OK);
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
       return candidate;
     } catch {
       // Not there, or not executable by us: keep looking.

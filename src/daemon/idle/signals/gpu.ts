@@ -55,7 +55,7 @@ export interface GpuReadOptions {
  * it finds no GPU. Throws when nvidia-smi fails, hangs or prints nonsense.
  */
 export async function readGpuUtilization(options: GpuReadOptions): Promise<GpuUtilization | undefined> {
-  const file = await findExecutable(NVIDIA_SMI, options.pathValue);
+  const file = findExecutable(NVIDIA_SMI, options.pathValue);
   if (file === undefined) return undefined;
   const timeoutMs = options.timeoutMs ?? DEFAULT_GPU_TIMEOUT_MS;
   const result = await boundedRun({

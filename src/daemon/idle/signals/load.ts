@@ -1,7 +1,7 @@
 // The load averages from /proc/loadavg: "0.05 0.87 1.39 1/88 30794", the
 // run-queue length (runnable plus uninterruptible tasks) averaged over 1, 5
 // and 15 minutes, then running/total tasks and the last pid.
-import { readFile } from 'node:fs/promises';
+import { readProcFile } from './proc-file.js';
 import { join } from 'node:path';
 import { FieldCursor } from './proc-fields.js';
 import { SignalParseError, excerpt } from './signal-error.js';
@@ -28,5 +28,5 @@ export function parseLoadAverages(text: string): LoadAverages {
 }
 
 export async function readLoadAverages(root: string): Promise<LoadAverages> {
-  return parseLoadAverages(await readFile(join(root, 'proc/loadavg'), 'utf8'));
+  return parseLoadAverages(readProcFile(join(root, 'proc/loadavg')));
 }

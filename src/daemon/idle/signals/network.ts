@@ -2,7 +2,7 @@
 // interface, "  eth0: <16 counters>": 8 receive counters (bytes first), then
 // 8 transmit counters (bytes first). Loopback is left out: it is the machine
 // talking to itself (this daemon's own API included), not someone using it.
-import { readFile } from 'node:fs/promises';
+import { readProcFile } from './proc-file.js';
 import { join } from 'node:path';
 import { FieldCursor } from './proc-fields.js';
 import { SignalParseError, excerpt } from './signal-error.js';
@@ -64,5 +64,5 @@ export function parseNetworkBytes(text: string): NetworkBytes {
 }
 
 export async function readNetworkBytes(root: string): Promise<NetworkBytes> {
-  return parseNetworkBytes(await readFile(join(root, 'proc/net/dev'), 'utf8'));
+  return parseNetworkBytes(readProcFile(join(root, 'proc/net/dev')));
 }
