@@ -57,9 +57,9 @@ describe('parseUtmp', () => {
   it('returns every USER_PROCESS record with its fields', () => {
     const sessions = parseUtmp(Buffer.concat(TYPICAL));
     assert.deepEqual(sessions, [
-      { user: 'alice', line: 'pts/0', host: '10.0.0.5', pid: 4242, loginTime: new Date(1_700_000_100_250) },
-      { user: 'bob', line: 'tty1', host: '', pid: 4343, loginTime: new Date(1_700_000_200_000) },
-      { user: 'carol', line: 'pts/3', host: 'laptop.example.com', pid: 999_999, loginTime: new Date(1_700_000_000_000) },
+      { user: 'alice', line: 'pts/0', host: '10.0.0.5', pid: 4242, loginTime: new Date(1_700_000_100_250), source: 'utmp' },
+      { user: 'bob', line: 'tty1', host: '', pid: 4343, loginTime: new Date(1_700_000_200_000), source: 'utmp' },
+      { user: 'carol', line: 'pts/3', host: 'laptop.example.com', pid: 999_999, loginTime: new Date(1_700_000_000_000), source: 'utmp' },
     ]);
   });
 

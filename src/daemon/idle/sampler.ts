@@ -26,7 +26,7 @@ import { describeSession, readSessions } from './signals/sessions.js';
 import type { LoginSession } from './signals/sessions.js';
 
 export interface IdleSamplerOptions {
-  /** Filesystem root of /proc and utmp: "/" in production. */
+  /** Filesystem root of /proc, utmp and /run/systemd/sessions: "/" in production. */
   readonly root: string;
   readonly thresholds: IdleThresholds;
   readonly checks: readonly CustomCheck[];

@@ -15,7 +15,7 @@ export interface IdleThresholds {
   readonly networkBytesPerSecond: number | null;
   /** Read plus written bytes per second on whole disks (/proc/diskstats). */
   readonly diskBytesPerSecond: number | null;
-  /** Logged-in user sessions (utmp); 0 means any session keeps the machine busy. */
+  /** Logged-in user sessions (utmp and logind); 0 means any session keeps the machine busy. */
   readonly sessions: number | null;
   /** Highest GPU utilisation in percent (nvidia-smi); ignored when nvidia-smi is absent. */
   readonly gpuPercent: number | null;
@@ -47,7 +47,7 @@ export interface IdleSettings {
   readonly wall: boolean;
   /** StopInstance attempts while the plugin is restarting or unreachable. */
   readonly stopAttempts: number;
-  /** Filesystem root the /proc and utmp readers read under ("/" in production, a fixture tree in tests). */
+  /** Filesystem root the /proc, utmp and logind readers read under ("/" in production, a fixture tree in tests). */
   readonly root: string;
 }
 

@@ -12,17 +12,30 @@
 // A session that ends without its DEAD_PROCESS record (a crashed sshd, a
 // reboot before utmp moved to tmpfs) leaves its USER_PROCESS record behind,
 // so a session only counts while its process is alive.
+//
+// Newer distributions (Debian 13, Fedora 40+, Ubuntu 24.10+) write no utmp
+// at all; there logind's session files (logind.ts) are the record. Older systemd machines have both,
+// listing each login twice, so the two are merged: utmp's record of a login
+// is kept (it names the terminal, which logind does not know for ssh) and
+// logind's dropped.
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readLogindSessions, toLoginSession } from './logind.js';
 
 export interface LoginSession {
   readonly user: string;
-  /** The terminal, "pts/0", "tty1". */
+  /** The terminal, "pts/0", "tty1"; '' when unknown (logind's ssh sessions). */
   readonly line: string;
   /** Where the user came from ("10.0.0.5"); '' for a local login. */
   readonly host: string;
+  /** utmp's ut_pid; logind's session LEADER. */
   readonly pid: number;
   readonly loginTime: Date;
+  readonly source?: 'utmp' | 'logind';
+  /** The logind session id: a logind session's own, or the one a utmp record's process runs in (its session-<id>.scope). */
+  readonly session?: string;
+  /** The PAM service that opened a logind session ("sshd"), to name a session that has no terminal. */
+  readonly service?: string;
 }
 
 export const UTMP_RECORD_BYTES = 384;
@@ -61,6 +74,7 @@ export function parseUtmp(data: Buffer): LoginSession[] {
       host: text(data, at + HOST, HOST_BYTES),
       pid: data.readInt32LE(at + PID),
       loginTime: new Date(seconds * 1000 + Math.trunc(micros / 1000)),
+      source: 'utmp',
     });
   }
   return sessions;
@@ -93,18 +107,66 @@ async function isAlive(root: string, pid: number): Promise<boolean> {
   }
 }
 
-/** Sessions whose process is still alive; none when there is no utmp. */
-export async function readSessions(root: string): Promise<LoginSession[]> {
-  const data = await readUtmpFile(root);
-  if (data === undefined) return [];
-  const recorded = parseUtmp(data);
-  if (recorded.length === 0) return recorded;
-  const alive = await Promise.all(recorded.map((session) => isAlive(root, session.pid)));
-  return recorded.filter((_, i) => alive[i]);
+async function aliveOnly(root: string, sessions: LoginSession[]): Promise<LoginSession[]> {
+  if (sessions.length === 0) return sessions;
+  const alive = await Promise.all(sessions.map((session) => isAlive(root, session.pid)));
+  return sessions.filter((_, i) => alive[i]);
 }
 
-/** "alice on pts/0 from 10.0.0.5", "bob on tty1". */
+/** The live USER_PROCESS records of utmp; none when there is no utmp. */
+async function readUtmpSessions(root: string): Promise<LoginSession[]> {
+  const data = await readUtmpFile(root);
+  return data === undefined ? [] : aliveOnly(root, parseUtmp(data));
+}
+
+// cgroup v2 "0::/user.slice/user-1000.slice/session-3.scope", or v1's
+// "1:name=systemd:…" line: logind puts every process of session 3 there.
+const SESSION_SCOPE = /\/session-([A-Za-z0-9]+)\.scope(?:\/|$)/m;
+
+/** The logind session a process belongs to, from its cgroup; undefined when it is in none or is gone. */
+export async function logindSessionOf(root: string, pid: number): Promise<string | undefined> {
+  try {
+    return SESSION_SCOPE.exec(await readFile(join(root, 'proc', String(pid), 'cgroup'), 'utf8'))?.[1];
+  } catch {
+    // Only used to spot a login listed twice: not knowing it counts the login twice, it hides none.
+    return undefined;
+  }
+}
+
+function sameLogin(recorded: LoginSession, listed: LoginSession): boolean {
+  if (recorded.pid === listed.pid) return true;
+  if (recorded.session !== undefined && recorded.session === listed.session) return true;
+  return recorded.line !== '' && recorded.line === listed.line && recorded.user === listed.user;
+}
+
+/**
+ * utmp's sessions, then logind's that are not already among them: the same
+ * process (login's utmp pid is its logind leader), the same logind session
+ * (sshd records the shell in utmp, but logind the sshd process that opened
+ * the session) or the same terminal and user.
+ */
+export function mergeSessions(utmp: readonly LoginSession[], logind: readonly LoginSession[]): LoginSession[] {
+  return [...utmp, ...logind.filter((listed) => !utmp.some((recorded) => sameLogin(recorded, listed)))];
+}
+
+/** Sessions whose process is still alive, from utmp and logind; none when neither exists. */
+export async function readSessions(root: string): Promise<LoginSession[]> {
+  const [utmp, logind] = await Promise.all([
+    readUtmpSessions(root),
+    readLogindSessions(root).then((sessions) => aliveOnly(root, sessions.map(toLoginSession))),
+  ]);
+  if (utmp.length === 0 || logind.length === 0) return [...utmp, ...logind];
+  const scopes = await Promise.all(utmp.map((session) => logindSessionOf(root, session.pid)));
+  const placed = utmp.map((session, i) => {
+    const scope = scopes[i];
+    return scope === undefined ? session : { ...session, session: scope };
+  });
+  return mergeSessions(placed, logind);
+}
+
+/** "alice on pts/0 from 10.0.0.5", "bob on tty1", "carol via sshd from 10.0.0.7" (logind knows no terminal for ssh). */
 export function describeSession(session: LoginSession): string {
-  const who = `${session.user || '?'} on ${session.line || '?'}`;
+  const where = session.line === '' && session.service !== undefined ? `via ${session.service}` : `on ${session.line || '?'}`;
+  const who = `${session.user || '?'} ${where}`;
   return session.host === '' ? who : `${who} from ${session.host}`;
 }
