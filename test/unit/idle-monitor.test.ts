@@ -268,3 +268,16 @@ describe('IdleMonitor over a fixture /proc tree', () => {
     assert.equal(status.stopAt, null);
   });
 });
+
+describe('IdleMonitor.close', () => {
+  it('ends a stop waiting to retry at once, without another attempt', async (t) => {
+    const away = new DaemonError('PLUGIN_NOT_SERVING', 'plugin aws is not serving');
+    const r = await rig(t, { settings: { napTimeMs: MIN, cancelWindowMs: 0, stopAttempts: 5 }, script: [away] });
+    const retry = r.clock.whenTimerSet((ms) => ms === 1_000);
+    await r.samples(7);
+    await retry;
+    await r.monitor.close();
+    assert.equal(r.stopper.calls.length, 1);
+    assert.equal(r.monitor.status().lastStop?.outcome, 'failed');
+  });
+});

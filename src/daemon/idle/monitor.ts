@@ -75,6 +75,8 @@ export class IdleMonitor {
   #ticking: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #closed = false;
+  /** Ends a stop's retry wait when the daemon closes. */
+  readonly #closing = new AbortController();
 
   constructor(options: IdleMonitorOptions) {
     this.#settings = options.settings;
@@ -157,6 +159,7 @@ export class IdleMonitor {
   /** No more samples or stops; waits for the ones running. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.settled();
@@ -272,7 +275,7 @@ export class IdleMonitor {
     const result = await callStopWithRetries(() => this.#stopper.stop(provider ?? undefined), {
       attempts: this.#settings.stopAttempts,
       clock: this.#clock,
-      cancelled: () => this.#closed,
+      signal: this.#closing.signal,
       onRetry: (error, attempt, delayMs) =>
         this.#log.warn({ provider, attempt, retryInMs: delayMs, error: error.message }, 'StopInstance could not reach the plugin; retrying'),
     });

@@ -29,8 +29,8 @@ export interface StopCallOptions {
   readonly clock: Clock;
   /** Told before each wait, so the log says why the stop is late. */
   readonly onRetry?: (error: Error, attempt: number, delayMs: number) => void;
-  /** Checked before each retry: a closing daemon gives up. */
-  readonly cancelled?: () => boolean;
+  /** Aborted when the daemon closes: no more attempts, and a backoff wait ends at once. */
+  readonly signal?: AbortSignal;
 }
 
 export async function callStopWithRetries<T>(call: () => Promise<T>, options: StopCallOptions): Promise<StopCallResult<T>> {
@@ -40,11 +40,29 @@ export async function callStopWithRetries<T>(call: () => Promise<T>, options: St
       return { ok: true, answer: await call(), attempts: attempt };
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const last = attempt >= options.attempts || !isTransientStopError(error) || options.cancelled?.() === true;
+      const last = attempt >= options.attempts || !isTransientStopError(error) || aborted(options.signal);
       if (last) return { ok: false, error, attempts: attempt };
       options.onRetry?.(error, attempt, delayMs);
-      await new Promise<void>((resolve) => options.clock.setTimeout(resolve, delayMs));
+      await wait(options.clock, delayMs, options.signal);
+      if (aborted(options.signal)) return { ok: false, error, attempts: attempt };
       delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
     }
   }
+}
+
+function wait(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = clock.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** A function, not a property read: the compiler would otherwise assume the flag cannot change across an await. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
