@@ -24,6 +24,7 @@ import type { Metrics } from './metrics.js';
 import { inspectPlugin, scanPluginDir, watchPluginDir } from './plugin-dir/index.js';
 import type { PluginDirWatcher } from './plugin-dir/index.js';
 import { StateStore, readProcStat, reapLeftovers } from './state/index.js';
+import { StartGate } from './supervisor/start-gate.js';
 import { SupervisedPlugin } from './supervisor/supervised-plugin.js';
 import type { SupervisorSettings } from './supervisor/supervised-plugin.js';
 import type {
@@ -57,6 +58,8 @@ export class Daemon implements DaemonControl {
   readonly #startedAt = new Date();
   readonly #uid = process.getuid?.() ?? 0;
   readonly #socketParentDir: string | undefined;
+  /** One for all plugins: a crowd of starts (daemon start, many crashes at once) runs a few at a time. */
+  readonly #startGate = new StartGate();
   readonly #idle: IdleMonitor;
   #api: ApiServer | undefined;
   #watcher: PluginDirWatcher | undefined;
@@ -208,6 +211,7 @@ export class Daemon implements DaemonControl {
       path,
       settings: this.#settings(name),
       logger: this.#log,
+      startGate: this.#startGate,
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
       hooks: {
         onTransition: (status) => {

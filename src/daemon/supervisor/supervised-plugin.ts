@@ -17,6 +17,7 @@ import { MissCounter } from './health-policy.js';
 import type { HealthPolicy } from './health-policy.js';
 import { CrashHistory } from './policy.js';
 import type { RestartPolicy } from './policy.js';
+import type { StartGate, StartPermit } from './start-gate.js';
 
 export interface SupervisorSettings {
   readonly env: Readonly<Record<string, string>>;
@@ -47,6 +48,8 @@ export interface SupervisedPluginOptions {
   readonly logger: Logger;
   readonly hooks?: SupervisorHooks;
   readonly socketParentDir?: string;
+  /** Shared by all the daemon's plugins, so a crowd of starts runs a few at a time; without one, starts are not limited. */
+  readonly startGate?: StartGate;
 }
 
 const TERMINAL: ReadonlySet<PluginState> = new Set(['discovered', 'stopped', 'unloaded', 'failed', 'refused']);
@@ -81,6 +84,7 @@ export class SupervisedPlugin {
   readonly #baseLogger: Logger;
   readonly #hooks: SupervisorHooks;
   readonly #socketParentDir: string | undefined;
+  readonly #gate: StartGate | undefined;
   readonly #history: CrashHistory;
   #state: PluginState = 'discovered';
   #reason = 'found in the plugins directory';
@@ -95,6 +99,10 @@ export class SupervisedPlugin {
   #nextStartAt: number | undefined;
   #backoffTimer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
+  /** Takes the current start out of the gate's queue when the plugin is halted meanwhile. */
+  #startAbort: AbortController | undefined;
+  /** Settles when the current start has its slot (or gave up waiting): load() times the start from there, not from the queue. */
+  #admitted: Promise<void> = Promise.resolve();
   readonly #waiters = new Set<Waiter>();
 
   constructor(options: SupervisedPluginOptions) {
@@ -105,6 +113,7 @@ export class SupervisedPlugin {
     this.#baseLogger = options.logger;
     this.#hooks = options.hooks ?? {};
     this.#socketParentDir = options.socketParentDir;
+    this.#gate = options.startGate;
     this.#history = new CrashHistory(options.settings.restart);
   }
 
@@ -152,6 +161,7 @@ export class SupervisedPlugin {
       this.#cancelTimers();
       void this.#start(reason);
     }
+    await this.#admitted;
     await this.whenServing(this.#settings.startTimeoutMs + 1_000);
   }
 
@@ -179,6 +189,7 @@ export class SupervisedPlugin {
     await this.#halt(reason);
     this.#history.reset();
     void this.#start(reason);
+    await this.#admitted;
     await this.whenServing(this.#settings.startTimeoutMs + 1_000);
   }
 
@@ -271,10 +282,22 @@ export class SupervisedPlugin {
 
   async #start(reason: string): Promise<void> {
     const generation = ++this.#generation;
+    const abort = new AbortController();
+    this.#startAbort = abort;
+    // The crashed process is gone; while this start waits for its slot, status() must not show its pid.
+    this.#process = undefined;
     this.#nextStartAt = undefined;
     this.#provider = null;
     this.#apiVersion = null;
     this.#transition('starting', reason);
+    let permit: StartPermit | undefined;
+    if (this.#gate !== undefined) {
+      permit = await this.#admit(this.#gate, abort.signal);
+      if (permit === undefined || generation !== this.#generation) {
+        permit?.release();
+        return;
+      }
+    }
     const settings = this.#settings;
     const process = new PluginProcess({
       path: this.#path,
@@ -306,6 +329,8 @@ export class SupervisedPlugin {
       this.#provider = { name, version };
       this.#apiVersion = apiVersion;
     } catch (error) {
+      // Stopping a half-started process is not a start: it must not hold up the next plugin's.
+      permit?.release();
       if (generation !== this.#generation) return;
       // Like a crash after serving: the message plus the plugin's last stderr line, which usually says why.
       const tail = error instanceof HostError ? error.stderrTail.at(-1) : undefined;
@@ -314,10 +339,25 @@ export class SupervisedPlugin {
       if (generation !== this.#generation) return;
       this.#crashed(`failed to start: ${this.#lastError}`);
       return;
+    } finally {
+      permit?.release();
     }
     this.#servingSince = Date.now();
     this.#transition('serving', reason);
     this.#scheduleHealth(generation, process, new MissCounter(settings.health.misses));
+  }
+
+  /** A start slot, or undefined when the wait was cancelled because the plugin was halted meanwhile. */
+  async #admit(gate: StartGate, signal: AbortSignal): Promise<StartPermit | undefined> {
+    let admitted!: () => void;
+    this.#admitted = new Promise<void>((resolve) => (admitted = resolve));
+    try {
+      return await gate.acquire(signal);
+    } catch {
+      return undefined;
+    } finally {
+      admitted();
+    }
   }
 
   #crashed(reason: string): void {
@@ -377,6 +417,8 @@ export class SupervisedPlugin {
   /** Stops whatever runs and invalidates pending starts and timers. */
   async #halt(reason: string): Promise<void> {
     this.#generation += 1;
+    this.#startAbort?.abort();
+    this.#startAbort = undefined;
     this.#cancelTimers();
     const process = this.#process;
     this.#process = undefined;
