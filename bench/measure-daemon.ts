@@ -1,15 +1,12 @@
 // The daemon's own figures (issue 4): kill -9 of a serving plugin until it
 // serves again, the daemon's memory with 20 plugins, and `plugins list`
-// through the API socket. A real daemon process is started with the CLI, on a
-// temporary plugins directory; its JSON log (stdout) says when each plugin
-// starts serving, with millisecond timestamps.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// through the API socket; and the same daemon with no plugins at all, the
+// reference for its memory. A real daemon process is started with the CLI
+// (bench/daemon-process.ts).
 import { setTimeout as delay } from 'node:timers/promises';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { get, pluginPids, startDaemon } from './daemon-process.js';
+import type { RunningDaemon } from './daemon-process.js';
+import { rssOf } from './proc-memory.js';
 
 export interface DaemonSamples {
   /** ns from kill -9 to the daemon logging the plugin serving again. */
@@ -26,117 +23,48 @@ export function emptyDaemonSamples(): DaemonSamples {
   return { restart: [], rss20: [], list: [], healthz: [] };
 }
 
-interface LogLine {
-  time: number;
-  plugin?: string;
-  to?: string;
+export interface BareDaemonSamples {
+  /** ns from spawning the daemon to its API answering. */
+  readonly ready: number[];
+  /** Daemon RSS in bytes with no plugins, sampled under the same API requests as with plugins. */
+  readonly rss: number[];
 }
 
-class RunningDaemon {
-  readonly lines: LogLine[] = [];
-  readonly #waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+export function emptyBareDaemonSamples(): BareDaemonSamples {
+  return { ready: [], rss: [] };
+}
 
-  constructor(
-    readonly child: ChildProcess,
-    readonly socket: string,
-  ) {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) !== -1) {
-        const text = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        let line: LogLine;
-        try {
-          line = JSON.parse(text) as LogLine;
-        } catch {
-          continue;
-        }
-        this.lines.push(line);
-        for (const waiter of [...this.#waiters]) {
-          if (waiter.test(line)) {
-            this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-            waiter.resolve(line);
-          }
-        }
-      }
-    });
-  }
-
-  next(test: (l: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting for the daemon log')), timeoutMs);
-      this.#waiters.push({
-        test,
-        resolve: (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-      });
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
+/**
+ * `requests` rounds of GET /v1/plugins and GET /healthz after 50 untimed
+ * ones, with the daemon's RSS sampled every 50: memory is compared under the
+ * same work, since the API's garbage moves it by megabytes.
+ */
+export async function apiRequests(
+  daemon: RunningDaemon,
+  requests: number,
+  into: { rss: number[]; list?: number[]; healthz?: number[] },
+): Promise<void> {
+  for (let i = 0; i < 50; i++) await get(daemon.socket, '/v1/plugins');
+  for (let i = 0; i < requests; i++) {
+    let t = process.hrtime.bigint();
+    await get(daemon.socket, '/v1/plugins');
+    into.list?.push(Number(process.hrtime.bigint() - t));
+    t = process.hrtime.bigint();
+    await get(daemon.socket, '/healthz');
+    into.healthz?.push(Number(process.hrtime.bigint() - t));
+    if (i % 50 === 0) into.rss.push(await rssOf(daemon.child.pid ?? 0));
   }
 }
 
-function get(socket: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, path, method: 'GET', agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function startDaemon(
-  root: string,
-  cli: string,
-  plugins: Array<{ name: string; binary: string }>,
-  config?: unknown,
-): Promise<RunningDaemon> {
-  const dir = await mkdtemp(join(tmpdir(), 'sb-bench-'));
-  await chmod(dir, 0o755);
-  const pluginsDir = join(dir, 'plugins');
-  await mkdir(pluginsDir, { mode: 0o755 });
-  for (const plugin of plugins) {
-    await copyFile(plugin.binary, join(pluginsDir, plugin.name));
-    await chmod(join(pluginsDir, plugin.name), 0o755);
+/** The daemon with an empty plugins directory: how long it takes to answer, and its RSS. */
+export async function measureBare(samples: BareDaemonSamples, root: string, cli: string, requests: number): Promise<void> {
+  const daemon = await startDaemon(root, cli, []);
+  try {
+    samples.ready.push((Date.now() - daemon.spawnedAt) * 1_000_000);
+    await apiRequests(daemon, requests, { rss: samples.rss });
+  } finally {
+    await daemon.stop();
   }
-  const socket = join(dir, 'api.sock');
-  const args = [cli, 'daemon', '--plugins-dir', pluginsDir, '--socket', socket, '--state-dir', join(dir, 'state'), '--dry-run'];
-  if (config !== undefined) {
-    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
-    args.push('--config', join(dir, 'config.json'));
-  }
-  const child = spawn(
-    process.execPath,
-    args,
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SNOOZEBOT_LOG_LEVEL: 'info' } },
-  );
-  child.once('exit', () => void rm(dir, { recursive: true, force: true }));
-  const daemon = new RunningDaemon(child, socket);
-  const serving = new Set<string>();
-  await daemon.next((line) => {
-    if (line.to === 'serving' && line.plugin) serving.add(line.plugin);
-    return serving.size === plugins.length;
-  }, 60_000);
-  return daemon;
-}
-
-async function pluginPids(socket: string): Promise<Map<string, number>> {
-  const { body } = await get(socket, '/v1/plugins');
-  const parsed = JSON.parse(body) as unknown;
-  const list = (Array.isArray(parsed) ? parsed : (parsed as { plugins: unknown[] }).plugins) as Array<{ name: string; pid: number | null }>;
-  return new Map(list.filter((p) => p.pid !== null).map((p) => [p.name, p.pid as number]));
 }
 
 /**
@@ -169,24 +97,8 @@ export async function measureTwenty(samples: DaemonSamples, root: string, cli: s
   const plugins = Array.from({ length: 20 }, (_, i) => ({ name: `p${String(i + 1).padStart(2, '0')}`, binary: plugin }));
   const daemon = await startDaemon(root, cli, plugins);
   try {
-    for (let i = 0; i < 50; i++) await get(daemon.socket, '/v1/plugins');
-    for (let i = 0; i < requests; i++) {
-      let t = process.hrtime.bigint();
-      await get(daemon.socket, '/v1/plugins');
-      samples.list.push(Number(process.hrtime.bigint() - t));
-      t = process.hrtime.bigint();
-      await get(daemon.socket, '/healthz');
-      samples.healthz.push(Number(process.hrtime.bigint() - t));
-      if (i % 50 === 0) samples.rss20.push(await rss(daemon.child.pid ?? 0));
-    }
+    await apiRequests(daemon, requests, { rss: samples.rss20, list: samples.list, healthz: samples.healthz });
   } finally {
     await daemon.stop();
   }
-}
-
-async function rss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for ${pid}`);
-  return Number(kb) * 1024;
 }

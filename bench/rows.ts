@@ -2,6 +2,8 @@
 //
 // A row holds the summary of its own samples and, when it has one, the
 // summary of a reference measured in the same run (interleaved with it).
+// Start-up rows also carry a floor: a plain fork/exec of the same plugin
+// binary until its handshake line, the least any host could take.
 // Targets are reported, never enforced: a MISS does not fail the bench.
 import type { Summary } from './stats.js';
 
@@ -25,6 +27,14 @@ export interface RowSpec {
   readonly label: string;
   readonly target: Target;
   readonly note?: string;
+  /** What the samples count; by default bytes for a `bytes` target, nanoseconds otherwise. */
+  readonly unit?: Unit;
+}
+
+export type Unit = 'ns' | 'bytes';
+
+export function unitOf(spec: RowSpec): Unit {
+  return spec.unit ?? (spec.target.kind === 'bytes' ? 'bytes' : 'ns');
 }
 
 export interface Reference {
@@ -37,6 +47,10 @@ export interface Row extends RowSpec {
   readonly reference?: Reference;
   /** median(row) / median(reference). */
   readonly ratio?: number;
+  /** The plain fork/exec floor of the same plugin, for start-up rows. */
+  readonly floor?: Reference;
+  /** median(row) / median(floor). */
+  readonly floorRatio?: number;
   readonly result: Outcome;
   /** Why the row has no figures (skipped / error). */
   readonly problem?: string;
@@ -63,13 +77,20 @@ export function judge(target: Target, summary: Summary, ratio: number | undefine
   }
 }
 
-export function measuredRow(spec: RowSpec, summary: Summary, reference?: Reference): Row {
-  const ratio = reference !== undefined && reference.summary.median > 0 ? summary.median / reference.summary.median : undefined;
+function ratioTo(summary: Summary, reference: Reference | undefined): number | undefined {
+  return reference !== undefined && reference.summary.median > 0 ? summary.median / reference.summary.median : undefined;
+}
+
+export function measuredRow(spec: RowSpec, summary: Summary, reference?: Reference, floor?: Reference): Row {
+  const ratio = ratioTo(summary, reference);
+  const floorRatio = ratioTo(summary, floor);
   return {
     ...spec,
     summary,
     ...(reference !== undefined ? { reference } : {}),
     ...(ratio !== undefined ? { ratio } : {}),
+    ...(floor !== undefined ? { floor } : {}),
+    ...(floorRatio !== undefined ? { floorRatio } : {}),
     result: judge(spec.target, summary, ratio),
   };
 }

@@ -1,6 +1,11 @@
 // `npm run bench`: start-up, call and stop speed of plugins under go-plugin's
-// Go host and under our TypeScript host, each figure beside a reference
-// measured in the same run. See docs/benchmarks.md.
+// Go host and under our TypeScript host, the daemon's own figures, and 100
+// plugins under one daemon, each figure beside a reference measured in the
+// same run and, for start-ups, the floor: a plain fork/exec of the same
+// plugin binary. See docs/benchmarks.md.
+//
+// `--only b,r1,s4` measures just what those rows need (their references and
+// floors included), prints them, and leaves bench/results.* alone.
 //
 // The machines are shared and noisy, so nothing is measured in one block and
 // compared with another measured later: every round runs each series once, in
@@ -8,23 +13,30 @@
 // figures are medians over all rounds. Targets are reported, never asserted:
 // the exit status is 0 unless a measurement itself failed.
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultStartConcurrency } from '../src/daemon/supervisor/start-gate.js';
 import { buildGoInterop } from '../test/interop/go-build.js';
 import type { GoBuild } from '../test/interop/go-build.js';
 import { cpuModel, goVersion, loadAverage, nproc } from './machine.js';
 import { emptyGoHostSamples, runGoHostInto } from './measure-go-host.js';
 import type { GoHostSamples } from './measure-go-host.js';
-import { emptyDaemonSamples, measureRestarts, measureTwenty } from './measure-daemon.js';
-import type { DaemonSamples } from './measure-daemon.js';
+import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestarts, measureTwenty } from './measure-daemon.js';
+import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
+import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
+import type { ParallelFloorSamples } from './measure-floor.js';
 import { timeNodeNoops } from './measure-process.js';
+import { emptyScaleSamples, measureScale } from './measure-scale.js';
+import type { ScaleSamples, Spread } from './measure-scale.js';
 import { emptyTsHostSamples, runTsHostCycleInto, runTsHostCyclesInto } from './measure-ts-host.js';
 import type { TsHostSamples } from './measure-ts-host.js';
-import { erroredRow, measuredRow, skippedRow } from './rows.js';
+import { erroredRow, measuredRow, skippedRow, unitOf } from './rows.js';
 import type { Group, Reference, Row, RowSpec } from './rows.js';
-import { summarize } from './stats.js';
+import { median, summarize } from './stats.js';
 import type { Summary } from './stats.js';
-import { formatDuration, renderReport } from './table.js';
+import { formatBytes, formatDuration, renderReport } from './table.js';
 import type { MachineInfo } from './table.js';
 
 /** dist/js/bench/run.js → the repository root. */
@@ -48,6 +60,12 @@ const CONFIG = {
   /** GetAPIVersion calls per cycle, and how many of them are warm-up, left out. */
   rpcs: 2_200,
   warmupRpcs: 200,
+  /** Rounds of the scale rows (each starts and kills every plugin of a full daemon). */
+  scaleRounds: envInt('SNOOZEBOT_BENCH_SCALE_ROUNDS', 3),
+  /** Plugins under the daemon of the scale rows. */
+  scalePlugins: envInt('SNOOZEBOT_BENCH_SCALE_PLUGINS', 100),
+  /** Of those, killed one at a time (the reference of the mass kill) in each scale round. */
+  loneKills: 10,
 } as const;
 
 const NS_PER_MS = 1_000_000;
@@ -95,29 +113,65 @@ function summaryOf<T>(series: Series<T>, pick: Sampler<T>): Summary | undefined 
   return samples.length > 0 ? summarize(samples) : undefined;
 }
 
-function row<T, R>(
-  spec: RowSpec,
-  series: Series<T>,
-  pick: Sampler<T>,
-  reference?: { label: string; series: Series<R>; pick: Sampler<R> },
-): Row {
+/** Where a row's reference (or floor) comes from. */
+interface Source<R> {
+  readonly label: string;
+  readonly series: Series<R>;
+  readonly pick: Sampler<R>;
+}
+
+function referenceOf<R>(source: Source<R> | undefined): Reference | undefined {
+  if (source === undefined || !source.series.usable) return undefined;
+  const summary = summaryOf(source.series, source.pick);
+  return summary === undefined ? undefined : { label: source.label, summary };
+}
+
+function row<T, R, F = number[]>(spec: RowSpec, series: Series<T>, pick: Sampler<T>, reference?: Source<R>, floor?: Source<F>): Row {
   if (series.skipped !== undefined) return skippedRow(spec, series.skipped);
   if (series.error !== undefined) return erroredRow(spec, `${series.name}: ${series.error}`);
   const summary = summaryOf(series, pick);
   if (summary === undefined) return erroredRow(spec, `${series.name}: no samples`);
-  let ref: Reference | undefined;
-  if (reference !== undefined && reference.series.usable) {
-    const refSummary = summaryOf(reference.series, reference.pick);
-    if (refSummary !== undefined) ref = { label: reference.label, summary: refSummary };
-  }
+  const ref = referenceOf(reference);
   if (ref === undefined && spec.target.kind === 'ratio') {
     const why = reference?.series.skipped ?? reference?.series.error ?? 'no samples';
     return erroredRow(spec, `reference ${reference?.label ?? '?'} unavailable: ${why}`);
   }
-  return measuredRow(spec, summary, ref);
+  return measuredRow(spec, summary, ref, referenceOf(floor));
+}
+
+const USAGE =
+  'usage: node dist/js/bench/run.js [--only ROW[,ROW…]]\n' +
+  '  --only  measure and print just these rows (e.g. b,r1,s4) and what they are compared with; bench/results.* are not written\n';
+
+/** A bad command line: the message and the usage, exit status 2. */
+class UsageError extends Error {}
+
+/** Row ids from `--only a,b,s4`; undefined when every row is wanted. */
+function parseOnly(): Set<string> | undefined {
+  let values: { only?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (values.only === undefined) return undefined;
+  return new Set(values.only.split(',').map((id) => id.trim()).filter((id) => id !== ''));
+}
+
+/** "plugin starts … began from +12 ms to +4.1 s after …, at most 4 running at once": medians over the rounds, the most of any round. */
+function describeSpread(spreads: readonly Spread[], after: string): string {
+  if (spreads.length === 0) return '';
+  const ms = (pick: (s: Spread) => number) => formatDuration(median(spreads.map(pick)) * NS_PER_MS);
+  const most = Math.max(...spreads.map((s) => s.maxConcurrent));
+  return `plugin starts (spawn → SERVING) began from +${ms((s) => s.firstStartMs)} to +${ms((s) => s.lastStartMs)} after ${after}, at most ${most} running at once`;
 }
 
 async function main(): Promise<void> {
+  const only = parseOnly();
   const began = performance.now();
   // The local plugin would really run this on StopInstance; gohost calls it. Dry run only.
   delete process.env.SNOOZEBOT_LOCAL_STOP_COMMAND;
@@ -137,16 +191,48 @@ async function main(): Promise<void> {
   if (noGo !== undefined) log(`Go rows skipped: ${noGo}`);
   const goBin = build.ok ? build : { host: '', plugin: '' };
 
-  const nodeNoop = new Series<number[]>('node -e 0', []);
-  const goLocal = new Series<GoHostSamples>('Go host → local', emptyGoHostSamples(), noGo);
-  const goLocalMtls = new Series<GoHostSamples>('Go host → local (AutoMTLS)', emptyGoHostSamples(), noGo);
-  const goGo = new Series<GoHostSamples>('Go host → Go plugin', emptyGoHostSamples(), noGo);
-  const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), noGo);
-  const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples());
-  const tsAws = new Series<TsHostSamples>('TS host → aws', emptyTsHostSamples());
+  // Each series lists the rows it feeds (as the row itself, its reference or
+  // its floor), so that --only runs just what the chosen rows need.
+  const known = new Set<string>();
+  const feeds = (rows: readonly string[], needsGo = false): string | undefined => {
+    for (const id of rows) known.add(id);
+    if (only !== undefined && !rows.some((id) => only.has(id))) return 'not selected with --only';
+    return needsGo ? noGo : undefined;
+  };
+  const nodeNoop = new Series<number[]>('node -e 0', [], feeds(['a', 'b', 'c', 'r1', 'r3']));
+  const goLocal = new Series<GoHostSamples>('Go host → local', emptyGoHostSamples(), feeds(['b', 'd', 'e', 'h1', 'h2', 'i1'], true));
+  const goLocalMtls = new Series<GoHostSamples>('Go host → local (AutoMTLS)', emptyGoHostSamples(), feeds(['c'], true));
+  const goGo = new Series<GoHostSamples>('Go host → Go plugin', emptyGoHostSamples(), feeds(['d', 'e', 'f', 'g', 'i2', 'j', 'r2'], true));
+  const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), feeds(['f', 'g', 'i2'], true));
+  const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples(), feeds(['h1', 'h2', 'i1', 'm']));
+  const tsAws = new Series<TsHostSamples>('TS host → aws', emptyTsHostSamples(), feeds(['m']));
+  const floorLocal = new Series<number[]>('fork/exec local', [], feeds(['r1', 'b', 'c', 'h1', 's5']));
+  const floorGo = new Series<number[]>('fork/exec Go plugin', [], feeds(['r2', 'f', 'j'], true));
+  const floorAws = new Series<number[]>('fork/exec aws', [], feeds(['r3', 'm']));
+  const cli = join(ROOT, 'bin/snoozebot');
+  const daemonGo = new Series<DaemonSamples>('daemon, Go plugin', emptyDaemonSamples(), feeds(['j'], true));
+  const daemonLocal = new Series<DaemonSamples>('daemon, 20 local plugins', emptyDaemonSamples(), feeds(['k', 'l']));
+  const bareDaemon = new Series<BareDaemonSamples>('daemon, no plugins', emptyBareDaemonSamples(), feeds(['k', 's1', 's2']));
+  const N = CONFIG.scalePlugins;
+  // The daemon's default start gate on this machine: the gated floor runs as many execs at once.
+  const gateLimit = defaultStartConcurrency(availableParallelism());
+  const gatedFloor = new Series<ParallelFloorSamples>(
+    `${N} × fork/exec local, ${gateLimit} at a time`,
+    emptyParallelFloorSamples(),
+    feeds(['r4', 's1', 's3', 's4']),
+  );
+  const parallelFloor = new Series<ParallelFloorSamples>(`${N} × fork/exec local at once`, emptyParallelFloorSamples(), feeds(['r4', 's1', 's4']));
+  const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
+  const allSeries = [
+    nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
+    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale,
+  ];
+  const unknown = [...(only ?? [])].filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
   const cycle = { warmupRpcs: CONFIG.warmupRpcs, timedRpcs: CONFIG.rpcs - CONFIG.warmupRpcs };
   const gohostRun = { repeat: CONFIG.cycles, rpcs: CONFIG.rpcs, skipRpcs: CONFIG.warmupRpcs };
+  const floorRuns = (plugin: string) => async (s: number[]) => void s.push(...(await timeForkExecs(plugin, CONFIG.cycles)));
 
   // Warm-up, not counted: the local plugin writes its V8 code cache on its
   // first start, the page cache gets the binaries, and this process loads and
@@ -159,16 +245,22 @@ async function main(): Promise<void> {
   await tsLocal.step(() => runTsHostCycleInto(emptyTsHostSamples(), LOCAL_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
   await tsAws.step(() => runTsHostCycleInto(emptyTsHostSamples(), AWS_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
   await tsGo.step(() => runTsHostCycleInto(emptyTsHostSamples(), goBin.plugin, { warmupRpcs: 500, timedRpcs: 0 }));
+  await floorLocal.step(() => timeForkExecs(LOCAL_PLUGIN, 2).then(() => undefined));
+  await floorGo.step(() => timeForkExecs(goBin.plugin, 2).then(() => undefined));
+  await floorAws.step(() => timeForkExecs(AWS_PLUGIN, 2).then(() => undefined));
   const warmupStart = warmLocal.startToFirstRpc[0];
 
-  // Each series alternates with its reference:
-  //   node ⇄ Go host → local (plain, then AutoMTLS)       (b, c)
-  //   TS host → Go plugin ⇄ Go host → Go plugin           (f, g, i)
-  //   Go host → local ⇄ TS host → local                   (h, i)
+  // Each series alternates with its reference and its floor:
+  //   node ⇄ fork/exec local ⇄ Go host → local (plain, then AutoMTLS)   (r1, b, c)
+  //   fork/exec Go plugin ⇄ TS host → Go plugin ⇄ Go host → Go plugin   (r2, f, g, i)
+  //   Go host → local ⇄ TS host → local                                 (h, i)
+  //   TS host → local ⇄ fork/exec aws ⇄ TS host → aws                   (r3, m)
   for (let round = 1; round <= CONFIG.rounds; round++) {
     log(`round ${round}/${CONFIG.rounds}`);
     await nodeNoop.step(async (s) => void s.push(...(await timeNodeNoops(CONFIG.nodeRuns))));
+    await floorLocal.step(floorRuns(LOCAL_PLUGIN));
     await goLocal.step((s) => runGoHostInto(s, goBin.host, LOCAL_PLUGIN, gohostRun));
+    await floorGo.step(floorRuns(goBin.plugin));
     await tsGo.step((s) => runTsHostCyclesInto(s, goBin.plugin, CONFIG.cycles, cycle));
     await nodeNoop.step(async (s) => void s.push(...(await timeNodeNoops(CONFIG.nodeRuns))));
     await goLocalMtls.step((s) =>
@@ -176,18 +268,26 @@ async function main(): Promise<void> {
     );
     await goGo.step((s) => runGoHostInto(s, goBin.host, goBin.plugin, gohostRun));
     await tsLocal.step((s) => runTsHostCyclesInto(s, LOCAL_PLUGIN, CONFIG.cycles, cycle));
+    await floorAws.step(floorRuns(AWS_PLUGIN));
     // Start only: GetAPIVersion needs no AWS endpoint, so no EC2 or IMDS is involved.
     await tsAws.step((s) => runTsHostCyclesInto(s, AWS_PLUGIN, CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
   }
 
   // Issue 4: the daemon, measured after the rest (it starts 20 plugins at once).
-  const cli = join(ROOT, 'bin/snoozebot');
-  const daemonGo = new Series<DaemonSamples>('daemon, Go plugin', emptyDaemonSamples(), noGo);
-  const daemonLocal = new Series<DaemonSamples>('daemon, 20 local plugins', emptyDaemonSamples());
-  log('daemon: kill -9 → serving again (Go plugin)…');
+  if (daemonGo.usable) log('daemon: kill -9 → serving again (Go plugin)…');
   await daemonGo.step((s) => measureRestarts(s, ROOT, cli, goBin.plugin, 30));
-  log('daemon: 20 local plugins, RSS and API latency…');
+  if (daemonLocal.usable) log('daemon: no plugins, then 20 local plugins: RSS and API latency…');
+  await bareDaemon.step((s) => measureBare(s, ROOT, cli, 500));
   await daemonLocal.step((s) => measureTwenty(s, ROOT, cli, LOCAL_PLUGIN, 500));
+
+  // Issue 7: N plugins under one daemon, each round beside N plain execs at once and a bare daemon.
+  for (let round = 1; round <= CONFIG.scaleRounds && scale.usable; round++) {
+    log(`scale round ${round}/${CONFIG.scaleRounds}: ${N} × fork/exec (${gateLimit} at a time, all at once), bare daemon, daemon with ${N} plugins…`);
+    await gatedFloor.step((s) => runParallelInto(s, LOCAL_PLUGIN, N, gateLimit));
+    await parallelFloor.step((s) => runParallelInto(s, LOCAL_PLUGIN, N));
+    await bareDaemon.step((s) => measureBare(s, ROOT, cli, 500));
+    await scale.step((s) => measureScale(s, ROOT, cli, LOCAL_PLUGIN, { plugins: N, loneKills: CONFIG.loneKills, requests: 500 }));
+  }
 
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
@@ -199,6 +299,13 @@ async function main(): Promise<void> {
   const goLocalStart = { label: 'Go host → local', series: goLocal, pick: (s: GoHostSamples) => s.startToFirstRpc };
   const goLocalRpc = { label: 'Go host → local', series: goLocal, pick: (s: GoHostSamples) => s.rpc };
   const goLocalKill = { label: 'Go host → local Kill()', series: goLocal, pick: (s: GoHostSamples) => s.kill };
+  const samplesOf = (s: number[]) => s;
+  const localFloor = { label: 'r1', series: floorLocal, pick: samplesOf };
+  const goFloor = { label: 'r2', series: floorGo, pick: samplesOf };
+  const awsFloor = { label: 'r3', series: floorAws, pick: samplesOf };
+  const bareRss = { label: 'daemon, no plugins', series: bareDaemon, pick: (s: BareDaemonSamples) => s.rss };
+  const parallelExecs = { label: `${N} execs at once`, series: parallelFloor, pick: (s: ParallelFloorSamples) => s.all };
+  const gatedExecs = { label: 'r4', series: gatedFloor, pick: (s: ParallelFloorSamples) => s.all };
 
   /** "; plugin exits: 37× code 0, 3× SIGTERM", or nothing when every exit was a clean code 0. */
   const exits = (tally: Record<string, number>, when: string) => {
@@ -209,6 +316,12 @@ async function main(): Promise<void> {
   const interleave = `${CONFIG.rounds} rounds × ${CONFIG.cycles} cycles, interleaved with the reference`;
   const stopNote = 'stop() asks GRPCController.Shutdown first and signals only if that fails; target is absolute';
   const rpcNote = `GetAPIVersion calls ${CONFIG.warmupRpcs + 1}–${CONFIG.rpcs} of each cycle (first ${CONFIG.warmupRpcs} left out), pooled`;
+  const floorNote = (plugin: string) =>
+    `${plugin} spawned from this Node.js process with the host's environment (cookie, PLUGIN_* variables), timed to its first stdout line (checked to be a handshake), then SIGKILLed; no gRPC; ${CONFIG.rounds} rounds × ${CONFIG.cycles}`;
+  const bareReady = bareDaemon.samples.ready.length > 0 ? formatDuration(median(bareDaemon.samples.ready)) : undefined;
+  const pss = (bytes: readonly number[]) => (bytes.length > 0 ? formatBytes(median(bytes)) : 'unknown');
+  const scaleRounds = `${CONFIG.scaleRounds} round${CONFIG.scaleRounds === 1 ? '' : 's'}`;
+  const scaleNote = `${scaleRounds}, one daemon each, interleaved with the reference`;
 
   const groups: Group[] = [
     {
@@ -232,6 +345,7 @@ async function main(): Promise<void> {
           goLocal,
           (s) => s.startToFirstRpc,
           nodeRef,
+          localFloor,
         ),
         row(
           {
@@ -243,6 +357,7 @@ async function main(): Promise<void> {
           goLocalMtls,
           (s) => s.startToFirstRpc,
           nodeRef,
+          localFloor,
         ),
         row(
           {
@@ -284,6 +399,7 @@ async function main(): Promise<void> {
           tsGo,
           (s) => s.startToFirstRpc,
           goGoStart,
+          goFloor,
         ),
         row(
           { id: 'g', label: 'TS host → Go plugin: apiVersion p50', target: { kind: 'ratio', max: 1.5 }, note: rpcNote },
@@ -301,6 +417,7 @@ async function main(): Promise<void> {
           tsLocal,
           (s) => s.startToFirstRpc,
           goLocalStart,
+          localFloor,
         ),
         row({ id: 'h2', label: 'TS host → local: apiVersion p50', target: { kind: 'info' }, note: rpcNote }, tsLocal, (s) => s.rpc, goLocalRpc),
         row(
@@ -340,16 +457,18 @@ async function main(): Promise<void> {
           daemonGo,
           (s) => s.restart,
           goGoStart,
+          goFloor,
         ),
         row(
           {
             id: 'k',
             label: 'daemon RSS with 20 local plugins serving',
             target: { kind: 'bytes', maxBytes: 120 * 1024 * 1024 },
-            note: 'VmRSS of the daemon process alone, sampled every 50 API requests',
+            note: 'VmRSS of the daemon process alone, sampled every 50 API requests; reference: the same daemon and requests with an empty plugins directory',
           },
           daemonLocal,
           (s) => s.rss20,
+          bareRss,
         ),
         row(
           {
@@ -377,6 +496,118 @@ async function main(): Promise<void> {
           tsAws,
           (s) => s.startToFirstRpc,
           { label: 'TS host → local', series: tsLocal, pick: (s: TsHostSamples) => s.startToFirstRpc },
+          awsFloor,
+        ),
+      ],
+    },
+    {
+      title: 'Issue 7: floors (plain fork/exec → handshake line)',
+      rows: [
+        row(
+          { id: 'r1', label: 'fork/exec local → handshake line', target: { kind: 'reference' }, note: `${floorNote('dist/plugins/local')}; next to a, b` },
+          floorLocal,
+          samplesOf,
+          nodeRef,
+        ),
+        row(
+          { id: 'r2', label: 'fork/exec Go plugin → handshake line', target: { kind: 'reference' }, note: `${floorNote('the Go fixture plugin')}; next to f` },
+          floorGo,
+          samplesOf,
+          goGoStart,
+        ),
+        row(
+          { id: 'r3', label: 'fork/exec aws → handshake line', target: { kind: 'reference' }, note: `${floorNote('dist/plugins/aws')}; next to m` },
+          floorAws,
+          samplesOf,
+          nodeRef,
+        ),
+        row(
+          {
+            id: 'r4',
+            label: `${N} × fork/exec local, ${gateLimit} at a time → last handshake`,
+            target: { kind: 'reference' },
+            note:
+              `as r1, the next spawned as soon as one prints its line, all kept running to the end: the daemon's schedule (start gate ${gateLimit}) without the daemon; ` +
+              `reference: the same ${N} spawned all at once, i.e. with no limit; ${scaleRounds}, next to s1 and s4`,
+          },
+          gatedFloor,
+          (s) => s.all,
+          parallelExecs,
+        ),
+      ],
+    },
+    {
+      title: `Issue 7: ${N} local plugins under one daemon`,
+      rows: [
+        row(
+          {
+            id: 's1',
+            label: `daemon spawn → all ${N} plugins serving`,
+            target: { kind: 'info' },
+            note:
+              `${scaleNote}; reference: the same ${N} binaries fork/exec'd all at once, to the last handshake line; floor: r4` +
+              (bareReady !== undefined ? `; the daemon's own start (spawn → API answering, no plugins) takes ${bareReady}` : '') +
+              `; ${describeSpread(scale.samples.startupSpread, 'the daemon spawn')} (start gate: ${gateLimit})`,
+          },
+          scale,
+          (s) => s.toServing,
+          parallelExecs,
+          gatedExecs,
+        ),
+        row(
+          {
+            id: 's2',
+            label: `daemon RSS with ${N} plugins serving`,
+            target: { kind: 'info' },
+            unit: 'bytes',
+            note: 'VmRSS of the daemon process alone, sampled every 50 API requests; reference: the same with no plugins',
+          },
+          scale,
+          (s) => s.daemonRss,
+          bareRss,
+        ),
+        row(
+          {
+            id: 's3',
+            label: `RSS of the ${N} plugin processes, summed`,
+            target: { kind: 'info' },
+            unit: 'bytes',
+            note:
+              `once per round, all serving; reference: the ${N} plain execs of r4 once all have handshaken. ` +
+              `Summed RSS counts shared pages (the Node.js binary) once per process; ` +
+              `summed PSS: ${pss(scale.samples.pluginsPss)} served, ${pss(gatedFloor.samples.pss)} plain execs`,
+          },
+          scale,
+          (s) => s.pluginsRss,
+          { label: `r4's ${N} execs`, series: gatedFloor, pick: (s: ParallelFloorSamples) => s.rss },
+        ),
+        row(
+          {
+            id: 's4',
+            label: `kill -9 of all ${N} at once → all serving again`,
+            target: { kind: 'info' },
+            note:
+              `${scaleNote}; from the kills to the last "serving" log line; reference and floor as s1; ` +
+              `${describeSpread(scale.samples.restartSpread, 'the kills')} (start gate: ${gateLimit})`,
+          },
+          scale,
+          (s) => s.allRestart,
+          parallelExecs,
+          gatedExecs,
+        ),
+        row(
+          {
+            id: 's5',
+            label: `kill -9 of all ${N}: each plugin → serving again`,
+            target: { kind: 'info' },
+            note:
+              `every plugin of every round, pooled; reference: one plugin of the same daemon killed alone ` +
+              `(${CONFIG.loneKills} per round, just before); the daemon forgets a crash after 200 ms of serving, so every kill is a first crash, restarted at once`,
+          },
+          scale,
+          (s) => s.eachRestart,
+          { label: 'one killed alone', series: scale, pick: (s: ScaleSamples) => s.loneRestart },
+          localFloor,
         ),
       ],
     },
@@ -391,26 +622,28 @@ async function main(): Promise<void> {
     loadBefore,
     loadAfter,
   };
+  const shown = only === undefined ? groups : groups.map((g) => ({ ...g, rows: g.rows.filter((r) => only.has(r.id)) })).filter((g) => g.rows.length > 0);
+  const failed = allSeries.filter((s) => s.error !== undefined);
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
-    ...[nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, daemonGo, daemonLocal]
-      .filter((s) => s.error !== undefined)
-      .flatMap((s) => [`${s.name} failed: ${s.error ?? ''}`, '']),
+    ...failed.flatMap((s) => [`${s.name} failed: ${s.error ?? ''}`, '']),
     `Measured in ${elapsedS.toFixed(0)} s (build not included). Targets are reported, not enforced.`,
   ];
-  const report = renderReport(machine, groups, footer);
+  const report = renderReport(machine, shown, footer);
   process.stdout.write(report);
 
   const json = {
     machine,
     config: CONFIG,
     elapsedSeconds: Math.round(elapsedS * 10) / 10,
-    unit: 'ns',
+    startGate: gateLimit,
+    scaleSpreads: { startup: scale.samples.startupSpread, restart: scale.samples.restartSpread },
     groups: groups.map((g) => ({
       title: g.title,
       rows: g.rows.map((r) => ({
         id: r.id,
         label: r.label,
+        unit: unitOf(r),
         median: r.summary?.median ?? null,
         p99: r.summary?.p99 ?? null,
         min: r.summary?.min ?? null,
@@ -420,6 +653,8 @@ async function main(): Promise<void> {
           ? { label: r.reference.label, median: r.reference.summary.median, p99: r.reference.summary.p99, n: r.reference.summary.n }
           : null,
         ratio: r.ratio ?? null,
+        floor: r.floor ? { label: r.floor.label, median: r.floor.summary.median, p99: r.floor.summary.p99, n: r.floor.summary.n } : null,
+        floorRatio: r.floorRatio ?? null,
         target: r.target,
         result: r.result,
         note: r.note ?? null,
@@ -427,11 +662,14 @@ async function main(): Promise<void> {
       })),
     })),
   };
-  await writeFile(join(ROOT, 'bench/results.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFile(join(ROOT, 'bench/results.md'), report);
-  log('wrote bench/results.json and bench/results.md');
+  if (only === undefined) {
+    await writeFile(join(ROOT, 'bench/results.json'), `${JSON.stringify(json, null, 2)}\n`);
+    await writeFile(join(ROOT, 'bench/results.md'), report);
+    log('wrote bench/results.json and bench/results.md');
+  } else {
+    log('--only: bench/results.* left as they were');
+  }
 
-  const failed = [nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, daemonGo, daemonLocal].filter((s) => s.error !== undefined);
   if (failed.length > 0) {
     log(`measurement errors in: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;
@@ -439,6 +677,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   process.stderr.write(`bench crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,6 +1,7 @@
 // Text of the results: one Markdown table (printed as is on the console and
 // written to bench/results.md), the machine it ran on, and the row notes.
 // Pure: takes data, returns strings.
+import { unitOf } from './rows.js';
 import type { Group, Row, Target } from './rows.js';
 
 export interface MachineInfo {
@@ -31,7 +32,7 @@ export function formatBytes(bytes: number): string {
 
 /** Memory rows are in bytes, every other row in nanoseconds. */
 function formatValue(row: Row, value: number): string {
-  return row.target.kind === 'bytes' ? formatBytes(value) : formatDuration(value);
+  return unitOf(row) === 'bytes' ? formatBytes(value) : formatDuration(value);
 }
 
 export function formatRatio(ratio: number, digits = 2): string {
@@ -66,7 +67,7 @@ function ratioCell(row: Row): string {
   if (t.kind === 'ratio' && ratio !== t.max && Number(ratio.toFixed(2)) === t.max) return formatRatio(ratio, 3);
   return formatRatio(ratio);
 }
-const HEADER = ['row', 'median', 'p99', 'reference (median)', 'ratio', 'target', 'result'] as const;
+const HEADER = ['row', 'median', 'p99', 'reference (median)', 'ref p99', 'ratio', 'floor (median)', '× floor', 'target', 'result'] as const;
 
 function firstClause(text: string, max = 60): string {
   const clause = text.split(/[;\n]/, 1)[0]?.trim() ?? '';
@@ -82,15 +83,18 @@ function rowCells(row: Row): string[] {
   const label = `${row.id}. ${row.label}`;
   if (row.summary === undefined) {
     const what = row.result === 'error' ? 'error' : 'skipped';
-    return [label, `${what}: ${firstClause(row.problem ?? '')}`, DASH, DASH, DASH, formatTarget(row.target), what];
+    return [label, `${what}: ${firstClause(row.problem ?? '')}`, ...HEADER.slice(2, -2).map(() => DASH), formatTarget(row.target), what];
   }
-  const reference = row.reference ? `${formatValue(row, row.reference.summary.median)} (${row.reference.label})` : DASH;
+  const { reference, floor } = row;
   return [
     label,
     formatValue(row, row.summary.median),
     formatValue(row, row.summary.p99),
-    reference,
+    reference ? `${formatValue(row, reference.summary.median)} (${reference.label})` : DASH,
+    reference ? formatValue(row, reference.summary.p99) : DASH,
     row.ratio !== undefined ? ratioCell(row) : DASH,
+    floor ? `${formatValue(row, floor.summary.median)} (${floor.label})` : DASH,
+    row.floorRatio !== undefined ? formatRatio(row.floorRatio) : DASH,
     formatTarget(row.target),
     row.result === 'reference' ? 'ref' : row.result,
   ];
@@ -150,7 +154,11 @@ export function renderNotes(groups: readonly Group[]): string {
       }
       if (row.reference) {
         const r = row.reference.summary;
-        parts.push(`reference ${row.reference.label}: n=${r.n}, p99 ${formatDuration(r.p99)}`);
+        parts.push(`reference ${row.reference.label}: n=${r.n}, min ${formatValue(row, r.min)}, max ${formatValue(row, r.max)}`);
+      }
+      if (row.floor) {
+        const f = row.floor.summary;
+        parts.push(`floor ${row.floor.label}: n=${f.n}, p99 ${formatValue(row, f.p99)}`);
       }
       if (parts.length > 0) out.push(`- ${row.id}: ${parts.join('; ')}`);
     }
