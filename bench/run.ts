@@ -26,6 +26,8 @@ import type { GoHostSamples } from './measure-go-host.js';
 import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestarts, measureTwenty } from './measure-daemon.js';
 import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
+import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
+import type { IdleSamples } from './measure-idle.js';
 import type { ParallelFloorSamples } from './measure-floor.js';
 import { timeNodeNoops } from './measure-process.js';
 import { emptyScaleSamples, measureScale } from './measure-scale.js';
@@ -223,9 +225,10 @@ async function main(): Promise<void> {
   );
   const parallelFloor = new Series<ParallelFloorSamples>(`${N} × fork/exec local at once`, emptyParallelFloorSamples(), feeds(['r4', 's1', 's4']));
   const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
+  const idle = new Series<IdleSamples>('idle monitor', emptyIdleSamples(), feeds(['n1', 'n2', 'n3', 'n4']));
   const allSeries = [
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
-    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale,
+    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle,
   ];
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
@@ -289,6 +292,10 @@ async function main(): Promise<void> {
     await scale.step((s) => measureScale(s, ROOT, cli, LOCAL_PLUGIN, { plugins: N, loneKills: CONFIG.loneKills, requests: 500 }));
   }
 
+  // Issue 6: the idle monitor on this machine's /proc, in a process of its own.
+  if (idle.usable) log(`idle monitor: ${IDLE_SAMPLES.toLocaleString('en-US')} samples back to back…`);
+  await idle.step((s) => measureIdleInto(s, join(ROOT, 'dist/js')));
+
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
 
@@ -322,6 +329,68 @@ async function main(): Promise<void> {
   const pss = (bytes: readonly number[]) => (bytes.length > 0 ? formatBytes(median(bytes)) : 'unknown');
   const scaleRounds = `${CONFIG.scaleRounds} round${CONFIG.scaleRounds === 1 ? '' : 's'}`;
   const scaleNote = `${scaleRounds}, one daemon each, interleaved with the reference`;
+
+  const ofCore = (ns: readonly number[]) =>
+    ns.length > 0 ? `${((median(ns) / 10e9) * 100).toFixed(4)} % of one core at the default 10 s interval` : 'unknown';
+  const band = (bytes: readonly number[]) =>
+    bytes.length > 0 ? `${formatBytes(Math.min(...bytes))}–${formatBytes(Math.max(...bytes))}` : 'unknown';
+  const idleNote = `${IDLE_SAMPLES.toLocaleString('en-US')} samples back to back in a separate Node.js process, CPU measured in batches of 100`;
+
+  const idleGroup: Group = {
+    title: 'Issue 6: the idle monitor',
+    rows: [
+      row(
+        {
+          id: 'n1',
+          label: 'idle sample: CPU per sample (all signals, no custom check)',
+          // 0.2 % of one core at a 10 s interval.
+          target: { kind: 'absolute', maxNs: 20e6 },
+          note: `${idleNote}; = ${ofCore(idle.samples.sampleCpu)}; reference: the four /proc files read alone, the floor of any sample`,
+        },
+        idle,
+        (s) => s.sampleCpu,
+        { label: 'four /proc reads', series: idle, pick: (s: IdleSamples) => s.reads },
+      ),
+      row(
+        {
+          id: 'n2',
+          label: 'idle sample with one custom check (`true`): CPU per sample',
+          target: { kind: 'absolute', maxNs: 20e6 },
+          note: `the check's /bin/sh counted too (children's CPU); = ${ofCore(idle.samples.checkCpu)}; reference: n1`,
+        },
+        idle,
+        (s) => s.checkCpu,
+        { label: 'n1', series: idle, pick: (s: IdleSamples) => s.sampleCpu },
+      ),
+      row(
+        {
+          id: 'n3',
+          label: `idle monitor: RSS growth over ${IDLE_SAMPLES.toLocaleString('en-US')} samples`,
+          target: { kind: 'bytes', maxBytes: 2 * 1024 * 1024 },
+          unit: 'bytes',
+          note:
+            `least-squares trend of VmRSS read after a full GC every 500 samples (after 2,000 warm-up samples), in bytes per 10,000 samples; ` +
+            `the readings stayed within ${band(idle.samples.rssCheckpoints)}; young generation pinned at 1 MiB ` +
+            '(back to back, V8 would otherwise grow it, which a daemon sampling every 10 s never does); reference: the RSS before',
+        },
+        idle,
+        (s) => s.rssGrowth,
+        { label: 'RSS before', series: idle, pick: (s: IdleSamples) => s.rssBefore },
+      ),
+      row(
+        {
+          id: 'n4',
+          label: `idle monitor: heap growth over ${IDLE_SAMPLES.toLocaleString('en-US')} samples`,
+          target: { kind: 'bytes', maxBytes: 256 * 1024 },
+          unit: 'bytes',
+          note: 'V8 heapUsed after a full GC, after minus before; reference: the heap before',
+        },
+        idle,
+        (s) => s.heapGrowth,
+        { label: 'heap before', series: idle, pick: (s: IdleSamples) => s.heapBefore },
+      ),
+    ],
+  };
 
   const groups: Group[] = [
     {
@@ -500,6 +569,7 @@ async function main(): Promise<void> {
         ),
       ],
     },
+    idleGroup,
     {
       title: 'Issue 7: floors (plain fork/exec → handshake line)',
       rows: [

@@ -26,7 +26,9 @@ export function formatDuration(ns: number): string {
   return us >= 10 ? `${Math.round(us)} µs` : `${us.toFixed(1)} µs`;
 }
 
+/** MiB from 1 MiB up, KiB below (a growth of 40 KiB must not read as "0.0 MiB"). */
 export function formatBytes(bytes: number): string {
+  if (Math.abs(bytes) < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
