@@ -22,6 +22,10 @@ export function pluginEnvironment(input: PluginEnvironmentInput): Record<string,
   }
   // A plugin must not see AutoMTLS settings that are not meant for it.
   delete env[ENV.clientCert];
+  // go-plugin before 1.4 ignores PLUGIN_UNIX_SOCKET_DIR and makes its socket in
+  // $TMPDIR; there it would outlive a plugin that is killed. In the socket
+  // directory it goes with everything else once the plugin is gone.
+  env.TMPDIR = input.socketDir;
   Object.assign(env, input.extra);
   // Protocol variables last, so configuration can never override them.
   env[MAGIC_COOKIE_KEY] = MAGIC_COOKIE_VALUE;

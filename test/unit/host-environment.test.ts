@@ -78,6 +78,7 @@ describe('pluginEnvironment', () => {
       'PLUGIN_PROTOCOL_VERSIONS',
       'PLUGIN_UNIX_SOCKET_DIR',
       'SNOOZEBOT_PLUGIN',
+      'TMPDIR',
     ]);
     assert.equal(env.PATH, '/bin');
   });

@@ -19,6 +19,7 @@
 import type { BigIntStats } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { watch } from 'chokidar';
 import { entryKind } from './entry-kind.js';
 import { PluginDirError, pluginDirError } from './errors.js';
@@ -88,6 +89,7 @@ function asError(error: unknown): Error {
 export function watchPluginDir(dir: string, handlers: PluginDirHandlers, options: WatchOptions = {}): PluginDirWatcher {
   const root = resolve(dir);
   const holdMs = options.removalHoldMs ?? DEFAULT_REMOVAL_HOLD_MS;
+  const stabilityMs = options.stabilityMs ?? DEFAULT_STABILITY_MS;
   /** Names the daemon knows as present (found at start or reported since), with their last seen state. */
   const known = new Map<string, Signature>();
   const pendingRemovals = new Map<string, NodeJS.Timeout>();
@@ -122,7 +124,7 @@ export function watchPluginDir(dir: string, handlers: PluginDirHandlers, options
     // A symlink is a plugin entry like any file; following it would watch
     // (and report) whatever directory or file it points to instead.
     followSymlinks: false,
-    awaitWriteFinish: { stabilityThreshold: options.stabilityMs ?? DEFAULT_STABILITY_MS, pollInterval: 25 },
+    awaitWriteFinish: { stabilityThreshold: stabilityMs, pollInterval: 25 },
     ignored: (path: string) => resolve(path) !== root && nameOf(resolve(path)) === undefined,
   });
 
@@ -217,8 +219,20 @@ export function watchPluginDir(dir: string, handlers: PluginDirHandlers, options
       const previous = known.get(name);
       const sig = await signature(path);
       if (previous === undefined || sig === undefined) return;
-      // Content changes are chokidar's to report, after the write settles.
-      if (!sameContent(previous, sig) || sameAccess(previous, sig)) return;
+      // Another inode under the name: a file renamed over it (how binaries are
+      // installed). chokidar drops that change when the new file has the old
+      // one's mtime and has been read since (atime > mtime, its test for "only
+      // read"), so it is reported here, once the file has held still as long
+      // as chokidar would wait for a write to finish.
+      if (previous.ino !== sig.ino || previous.dev !== sig.dev) {
+        await delay(stabilityMs);
+        const settled = await signature(path);
+        // Still being written (chokidar reports it when done) or gone again (its unlink follows).
+        if (settled === undefined || !sameContent(settled, sig)) return;
+      } else if (!sameContent(previous, sig) || sameAccess(previous, sig)) {
+        // Other content changes are chokidar's to report, after the write settles.
+        return;
+      }
       known.set(name, sig);
       emit.changed(name, path);
     });
