@@ -1,0 +1,152 @@
+// Every injected fault must be found in the daemon's log: what the daemon
+// saw (the exit of that pid with that code or signal, the health misses, the
+// start failure with the right reason, the removal...) and what it did about
+// it (the crash, the restart, `failed` with its reason). A fault is read only
+// in its own window of log lines (between its marks, for its plugin), and
+// where a pid matters, only in that process's part of the window: from its
+// "plugin serving" line to the next process's.
+import { BAD_START_REASON } from './faults.js';
+import type { FaultRecord } from './fault.js';
+import {
+  crashReason,
+  exits,
+  isCallRetry,
+  isGroupKilled,
+  isHealthMiss,
+  isNewInDirectory,
+  servingPid,
+  transitions,
+} from './log-lines.js';
+import type { Transition } from './log-lines.js';
+import type { SoakOptions } from './options.js';
+import type { SeqLine, SoakDaemon } from './soak-daemon.js';
+
+export interface FaultAccount {
+  readonly fault: FaultRecord;
+  /** What the log shows, in short. */
+  readonly found: string[];
+  /** What it should show and does not; empty: accounted for. */
+  readonly missing: string[];
+}
+
+const FAILED_REASON = /^crashed \d+ times within .*; last: /;
+
+class Check {
+  readonly found: string[] = [];
+  readonly missing: string[] = [];
+
+  expect(ok: boolean, what: string): void {
+    (ok ? this.found : this.missing).push(what);
+  }
+}
+
+const has = (trs: readonly Transition[], to: string, reason: string | RegExp, from?: string): boolean =>
+  trs.some((t) => t.to === to && (from === undefined || t.from === from) && (typeof reason === 'string' ? t.reason === reason : reason.test(t.reason)));
+
+const count = (trs: readonly Transition[], to: string, reason: string): number => trs.filter((t) => t.to === to && t.reason === reason).length;
+
+/** The lines of the window that belong to the target process: up to the next process's "plugin serving". */
+function targetLines(window: readonly SeqLine[], pid: number): SeqLine[] {
+  const next = window.findIndex((l) => {
+    const p = servingPid(l);
+    return p !== undefined && p !== pid;
+  });
+  return next === -1 ? [...window] : window.slice(0, next);
+}
+
+function checkExit(check: Check, fault: FaultRecord, lines: readonly SeqLine[]): void {
+  const expected = fault.expectedExit;
+  if (expected === undefined) return;
+  const how = expected.signal ? `signal ${expected.signal}` : `code ${expected.code}`;
+  check.expect(
+    exits(lines).some((e) => e.code === expected.code && e.signal === expected.signal),
+    `exit of pid ${fault.pid} with ${how}`,
+  );
+  check.expect(has(transitions(lines), 'crashed', crashReason(expected), 'serving'), `serving → crashed (${crashReason(expected)})`);
+}
+
+function checkEnd(check: Check, fault: FaultRecord, trs: readonly Transition[]): void {
+  if (fault.outcome === 'parked') check.expect(has(trs, 'failed', FAILED_REASON), 'failed with the crash count as reason (left failed)');
+  if (fault.reloaded) check.expect(has(trs, 'serving', 'loaded by request'), 'serving again after plugins load');
+  // A flood that did its job leaves the same process serving: no transition to look for.
+  if (fault.outcome === 'serving' && fault.newPid !== fault.pid) check.expect(trs.some((t) => t.to === 'serving'), 'serving again');
+}
+
+export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: FaultRecord): FaultAccount {
+  const check = new Check();
+  if (fault.outcome === 'timeout' || fault.outcome === 'error') {
+    check.expect(false, `the fault to resolve (${fault.outcome}: ${fault.notes.join('; ')})`);
+  }
+  if (fault.processGone === false) check.expect(false, `no process left behind (${fault.notes.join('; ')})`);
+  const window = daemon.pluginLines(fault.plugin, fault.fromSeq, fault.toSeq);
+  const own = targetLines(window, fault.pid);
+  const trs = transitions(window);
+  switch (fault.kind) {
+    case 'kill9':
+    case 'exit':
+      checkExit(check, fault, own);
+      break;
+    case 'hang': {
+      check.expect(has(transitions(own), 'crashed', /^unresponsive: \d+ health checks failed/, 'serving'), 'serving → crashed (unresponsive)');
+      check.expect(own.some(isHealthMiss), 'health check misses');
+      break;
+    }
+    case 'call-crash': {
+      checkExit(check, fault, own);
+      const answer = fault.callAnswer;
+      // GetInstanceInfo is safe to repeat: the daemon retries it once the plugin serves again,
+      // unless this crash was the one too many, which the answer must then say.
+      if (answer?.status === 200) check.expect(window.some(isCallRetry), 'the call retried once the plugin served again');
+      else if (answer?.status === 409 && answer.code === 'PLUGIN_FAILED') check.expect(has(trs, 'failed', FAILED_REASON), 'failed, as the 409 said');
+      else check.expect(false, `GetInstanceInfo answered 200 after its retry, or 409 PLUGIN_FAILED (it answered ${answer?.status} ${answer?.code ?? ''}: ${answer?.message ?? ''})`);
+      break;
+    }
+    case 'children':
+      checkExit(check, fault, own);
+      check.expect(own.some(isGroupKilled), `the left-behind child ${fault.childPid} killed with the process group`);
+      break;
+    case 'flood': {
+      const seen = fault.floodId === undefined ? undefined : daemon.floods.get(fault.floodId);
+      const lines = options.floodLines;
+      check.expect(seen?.endSeq !== undefined && seen.endSeq >= fault.fromSeq && seen.endSeq < fault.toSeq, 'the flood end marker');
+      check.expect(seen?.stdoutLines === lines, `${lines} stdout lines logged (got ${seen?.stdoutLines ?? 0})`);
+      check.expect(seen?.stderrLines === lines, `${lines} stderr lines logged (got ${seen?.stderrLines ?? 0})`);
+      check.expect(window.some((l) => l.line.longChar === 'o'), 'the long stdout line');
+      check.expect(window.some((l) => l.line.longChar === 'e'), 'the long stderr line');
+      check.expect(fault.newPid === fault.pid, 'still serving with the same process');
+      break;
+    }
+    case 'garbage-handshake':
+    case 'late-handshake':
+    case 'handshake-flood': {
+      const bad = fault.kind === 'garbage-handshake' ? 'garbage' : fault.kind === 'late-handshake' ? 'late' : 'handshake-flood';
+      check.expect(count(trs, 'starting', 'binary replaced') >= 2, 'two starts for "binary replaced" (the bad binary, the good one back)');
+      check.expect(has(trs, 'crashed', BAD_START_REASON[bad]), `crashed: ${BAD_START_REASON[bad]}`);
+      if (fault.waitedForFailed) check.expect(has(trs, 'failed', FAILED_REASON), 'failed with the crash count as reason');
+      check.expect(has(trs, 'serving', 'binary replaced'), 'serving again with the good binary');
+      break;
+    }
+    case 'start-flood':
+      check.expect(count(trs, 'serving', 'binary replaced') >= 2, 'serving behind the flooding wrapper, then with the good binary');
+      check.expect(fault.noiseLines === options.startNoiseLines, `${options.startNoiseLines} noise lines logged (got ${fault.noiseLines ?? 0})`);
+      check.expect(window.some((l) => l.line.longChar === 'e'), 'the long stderr line before the handshake');
+      break;
+    case 'removed':
+      check.expect(has(trs, 'unloaded', 'removed from the plugins directory'), 'unloaded: removed from the plugins directory');
+      check.expect(window.some(isNewInDirectory), 'new plugin in the plugins directory (put back)');
+      check.expect(has(trs, 'serving', 'dropped into the plugins directory'), 'serving again once put back');
+      break;
+    case 'crash-loop': {
+      const kills = exits(window).filter((e) => e.signal === 'SIGKILL').length;
+      check.expect(kills === fault.kills, `${fault.kills} exits by SIGKILL (got ${kills})`);
+      check.expect(has(trs, 'failed', FAILED_REASON), 'failed with the crash count as reason');
+      break;
+    }
+  }
+  checkEnd(check, fault, trs);
+  return { fault, found: check.found, missing: check.missing };
+}
+
+export function accountFaults(daemon: SoakDaemon, options: SoakOptions, faults: readonly FaultRecord[]): FaultAccount[] {
+  return faults.map((fault) => accountFault(daemon, options, fault));
+}
