@@ -47,4 +47,7 @@ export const DEFAULTS = {
   portRange: [10_000, 25_000] as readonly [number, number],
   stderrTailLines: 20,
   maxLineBytes: 64 * 1024,
+  /** Plugin output lines re-logged per second, after a burst (line-budget.ts). */
+  logLinesPerSecond: 100,
+  logLinesBurst: 500,
 } as const;

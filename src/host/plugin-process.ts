@@ -25,6 +25,7 @@ import { scanStdoutLine } from './handshake-scanner.js';
 import { LineSplitter, LineTail } from './line-splitter.js';
 import { DEFAULTS } from './options.js';
 import type { PluginProcessOptions, StopTimeouts } from './options.js';
+import { LineBudget } from './line-budget.js';
 import { parsePluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
 
@@ -307,8 +308,39 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     );
 
     const maxLine = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+    // One budget for both streams: a flood on either is the same problem for the daemon's log.
+    const budget = new LineBudget(DEFAULTS.logLinesPerSecond, DEFAULTS.logLinesBurst);
+    const reportDropped = (dropped: number) => {
+      if (dropped > 0) {
+        this.#log.warn(
+          { dropped },
+          `dropped ${dropped} lines of plugin output: more than ${budget.perSecond} lines/s (after a burst of ${budget.burst})`,
+        );
+      }
+    };
+    // A plugin that floods and then falls silent still gets its count reported, a second later.
+    let flushTimer: NodeJS.Timeout | undefined;
+    const withinBudget = (): boolean => {
+      const verdict = budget.take(Date.now());
+      reportDropped(verdict.droppedBefore);
+      if (!verdict.log && flushTimer === undefined) {
+        flushTimer = setTimeout(() => {
+          flushTimer = undefined;
+          reportDropped(budget.flush());
+        }, 1_000);
+        flushTimer.unref();
+      }
+      return verdict.log;
+    };
+    // 'close', not 'exit': the last lines of the pipes may arrive after the exit.
+    child.once('close', () => {
+      clearTimeout(flushTimer);
+      reportDropped(budget.flush());
+    });
     const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
+      // The tail keeps every line, logged or not: it explains a crash.
       this.#stderrTail.add(truncated ? `${text.slice(0, 200)}… (line cut at ${maxLine} bytes)` : text);
+      if (!withinBudget()) return;
       const entry = parsePluginLogLine(text);
       this.#log[entry.level]({ ...entry.fields, ...(truncated ? { truncated } : {}) }, entry.message);
     });
@@ -319,7 +351,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       let found = false;
       const stdout = new LineSplitter(maxLine, (line) => {
         if (found) {
-          this.#log.info({ stream: 'stdout' }, line.text);
+          if (withinBudget()) this.#log.info({ stream: 'stdout' }, line.text);
           return;
         }
         try {
@@ -329,7 +361,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
             resolve(result.handshake);
           } else if (result.kind === 'noise') {
             this.#stdoutNoise.add(result.text);
-            this.#log.info({ stream: 'stdout' }, `before handshake: ${result.text}`);
+            if (withinBudget()) this.#log.info({ stream: 'stdout' }, `before handshake: ${result.text}`);
           } else {
             found = true;
             reject(

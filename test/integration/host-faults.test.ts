@@ -236,6 +236,17 @@ describe('plugin misbehaves after its handshake', () => {
     assert.ok(tail.includes('stderr-flood fixture: noise'));
     await h.plugin.stop();
     assert.deepEqual(h.plugin.exitInfo, { code: 0, signal: null, expected: true });
+    // The flood was not re-logged line by line: counted, and reported once the pipes closed.
+    const reports = () => h.logs.filter((l) => typeof l.dropped === 'number');
+    const deadline = Date.now() + 5_000;
+    // The last count is reported when the pipes close, just after the exit.
+    while (reports().reduce((sum, l) => sum + Number(l.dropped), 0) < 90_000 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const dropped = reports().reduce((sum, l) => sum + Number(l.dropped), 0);
+    assert.ok(dropped > 90_000, `dropped ${dropped} of 100,002 lines`);
+    assert.ok(reports().length <= 10, `${reports().length} reports for a flood of about a second`);
+    assert.match(String(reports()[0]?.msg), /more than 100 lines\/s/);
     await h.assertCleanedUp();
   });
 });

@@ -285,11 +285,13 @@ async function flood(ctx: FaultContext, record: FaultRecord): Promise<void> {
   await command(ctx, record, { id, action: 'flood', lines, longBytes });
   await chaosAck(ctx.run.controlDir, record.pid, id, 60_000);
   // stdout and stderr are separate pipes: the end marker (stderr) can overtake stdout lines.
+  // Past the daemon's rate limit, lines are counted instead of logged; the count comes within a second.
   try {
     await waitUntil(
       () => {
         const seen = ctx.daemon.floods.get(id);
-        return seen !== undefined && seen.endSeq !== undefined && seen.stdoutLines >= lines && seen.stderrLines >= lines;
+        const logged = (seen?.stdoutLines ?? 0) + (seen?.stderrLines ?? 0);
+        return logged + ctx.daemon.droppedLines(record.plugin, record.fromSeq) >= 2 * lines;
       },
       `flood ${id} in the log`,
       LOG_MS,
@@ -378,7 +380,10 @@ async function startFlood(ctx: FaultContext, record: FaultRecord): Promise<void>
     await checkGone(record);
     await settle(ctx, record, wrapped);
     try {
-      await waitUntil(() => (ctx.daemon.startNoise.get(record.plugin) ?? 0) - before >= ctx.options.startNoiseLines, 'the wrapper noise in the log', LOG_MS, 20);
+      // Logged, or counted by the daemon's rate limit (its report comes within a second).
+      const accounted = () =>
+        (ctx.daemon.startNoise.get(record.plugin) ?? 0) - before + ctx.daemon.droppedLines(record.plugin, record.fromSeq);
+      await waitUntil(() => accounted() >= ctx.options.startNoiseLines, 'the wrapper noise in the log', LOG_MS, 20);
     } catch (error) {
       record.notes.push((error as Error).message);
     }

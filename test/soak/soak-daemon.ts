@@ -45,6 +45,13 @@ function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** The sum of the daemon's "dropped N lines of plugin output" reports among `lines`. */
+export function droppedIn(lines: readonly SeqLine[]): number {
+  let dropped = 0;
+  for (const { line } of lines) if (typeof line.dropped === 'number') dropped += line.dropped;
+  return dropped;
+}
+
 export class SoakDaemon {
   readonly run: RunDir;
   readonly child: ChildProcess;
@@ -121,6 +128,11 @@ export class SoakDaemon {
   }
 
   /** Kept lines with no plugin: the daemon's own. */
+  /** Plugin output lines the daemon counted instead of logging (its "dropped N lines" reports), in a stretch of the log. */
+  droppedLines(plugin: string, from = 0, to = Number.POSITIVE_INFINITY): number {
+    return droppedIn(this.pluginLines(plugin, from, to));
+  }
+
   ownLines(): SeqLine[] {
     return this.lines.filter((l) => l.line.plugin === undefined);
   }
