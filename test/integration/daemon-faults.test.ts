@@ -25,6 +25,10 @@ test('kill -9 of a serving plugin: serving again with a new pid, restarts 1, las
   const logged = await daemon.waitForTransition('local', 'serving', 'restart 1 after a crash');
   const reasons = logged.map((tr) => `${tr.from}→${tr.to} (${tr.reason})`);
   assert.ok(reasons.includes('serving→crashed (process killed by SIGKILL)'), JSON.stringify(reasons));
+  // The crash line names the process, so a log reader can tie it to the pid that was killed.
+  const crash = daemon.logs.find((l) => l.plugin === 'local' && l.to === 'crashed');
+  assert.equal(crash?.pluginPid, first.pid);
+  assert.equal(crash?.exitSignal, 'SIGKILL');
   assert.ok(reasons.some((r) => r.startsWith('crashed→backoff (')), JSON.stringify(reasons));
   assert.ok(reasons.includes('backoff→starting (restart 1 after a crash)'), JSON.stringify(reasons));
   assert.ok(reasons.includes('starting→serving (restart 1 after a crash)'), JSON.stringify(reasons));

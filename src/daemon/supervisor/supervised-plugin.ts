@@ -262,13 +262,14 @@ export class SupervisedPlugin {
     return new DaemonError('PLUGIN_NOT_SERVING', `plugin ${this.name} is not loaded (${this.#state}: ${this.#reason})`);
   }
 
-  #transition(state: PluginState, reason: string): void {
+  /** `fields` go into the log line only (e.g. the pid and exit status of the process that crashed). */
+  #transition(state: PluginState, reason: string, fields: Readonly<Record<string, unknown>> = {}): void {
     const from = this.#state;
     this.#state = state;
     this.#reason = reason;
     this.#since = Date.now();
     const level = state === 'failed' || state === 'crashed' || state === 'refused' ? 'warn' : 'info';
-    this.#log[level]({ from, to: state, reason }, `plugin ${this.name}: ${from} → ${state} (${reason})`);
+    this.#log[level]({ ...fields, from, to: state, reason }, `plugin ${this.name}: ${from} → ${state} (${reason})`);
     if (state === 'serving' && this.#process !== undefined) {
       for (const waiter of this.#waiters) waiter.resolve(this.#process);
       this.#waiters.clear();
@@ -319,7 +320,7 @@ export class SupervisedPlugin {
       const how = info.signal !== null ? `killed by ${info.signal}` : `exited with code ${info.code}`;
       const tail = process.stderrTail().at(-1);
       this.#lastError = `${how}${tail ? `: ${tail.slice(0, 200)}` : ''}`;
-      this.#crashed(`process ${how}`);
+      this.#crashed(`process ${how}`, { pluginPid: process.pid, exitCode: info.code, exitSignal: info.signal });
     });
     try {
       await process.start();
@@ -360,11 +361,11 @@ export class SupervisedPlugin {
     }
   }
 
-  #crashed(reason: string): void {
+  #crashed(reason: string, fields: Readonly<Record<string, unknown>> = {}): void {
     this.#cancelTimers();
     const servingSince = this.#servingSince;
     this.#servingSince = undefined;
-    this.#transition('crashed', reason);
+    this.#transition('crashed', reason, { pluginPid: this.#process?.pid, ...fields });
     const decision = this.#history.record(Date.now(), servingSince);
     if (decision.action === 'fail') {
       this.#process = undefined;
