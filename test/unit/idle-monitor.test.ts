@@ -260,6 +260,25 @@ describe('IdleMonitor over a fixture /proc tree', () => {
     assert.equal(r.stopper.calls.length, 1, 'stopped 12 minutes after the idle clock started, before the reload');
   });
 
+  it('a reload turns a disabled monitor on and an enabled one off', async (t) => {
+    const r = await rig(t, { settings: { enabled: false, napTimeMs: MIN } });
+    const on: IdleSettings = { ...DEFAULT_IDLE_SETTINGS, root: r.tree.root, napTimeMs: MIN, checkIntervalMs: INTERVAL, graceMs: 0, cancelWindowMs: 0 };
+    const scheduled = r.clock.whenTimerSet((ms) => ms === INTERVAL);
+    r.monitor.reconfigure(on, false);
+    await scheduled;
+    await r.step();
+    assert.equal(r.monitor.status().phase, 'idle');
+    r.monitor.reconfigure({ ...on, enabled: false }, false);
+    assert.equal(r.clock.pending, 0, 'no more samples');
+    assert.equal(r.monitor.status().phase, 'disabled');
+    // Reloading an enabled monitor does not start a second sampling loop.
+    const again = r.clock.whenTimerSet((ms) => ms === INTERVAL);
+    r.monitor.reconfigure(on, false);
+    await again;
+    r.monitor.reconfigure({ ...on, napTimeMs: 2 * MIN }, false);
+    assert.equal(r.clock.pending, 1);
+  });
+
   it('disabled: no samples, no stops', async (t) => {
     const r = await rig(t, { settings: { enabled: false, napTimeMs: MIN } });
     assert.equal(r.clock.pending, 0, 'nothing scheduled');

@@ -136,9 +136,13 @@ export class IdleMonitor {
       if (wasEnabled) this.#log.info('idle detection turned off by a config reload');
       return;
     }
-    if (!wasEnabled || this.#timer === undefined) {
+    // Only a monitor that was off needs starting: a running one picks the new settings up at its next tick.
+    if (!wasEnabled) {
       this.#log.info('idle detection turned on by a config reload');
-      void this.#prime().then(() => this.#schedule());
+      this.#prime().then(
+        () => this.#schedule(),
+        (error: unknown) => this.#log.error({ error: (error as Error).message }, 'the idle monitor could not start; idle stops are off'),
+      );
     }
   }
 
