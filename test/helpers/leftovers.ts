@@ -12,18 +12,18 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isLive, parseProcStat } from '../../src/daemon/state/proc-stat.js';
+import type { ProcStat } from '../../src/daemon/state/proc-stat.js';
+
+export type { ProcStat };
 
 const GONE_WITHIN_MS = 3_000;
 const POLL_MS = 10;
 
-interface ProcStat {
-  readonly pid: number;
-  readonly comm: string;
-  readonly state: string;
-  readonly pgrp: number;
-}
-
-/** /proc/<pid>/stat, or undefined when the process does not exist. */
+/**
+ * /proc/<pid>/stat (the daemon's own parser), or undefined when the process
+ * does not exist. Synchronous: the checks poll it in tight loops.
+ */
 export function procStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
@@ -31,15 +31,11 @@ export function procStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined;
   }
-  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  const [state = '', , pgrp = ''] = text.slice(close + 2).split(' ');
-  return { pid, comm: text.slice(open + 1, close), state, pgrp: Number(pgrp) };
+  return parseProcStat(text);
 }
 
 function alive(stat: ProcStat | undefined): stat is ProcStat {
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+  return stat !== undefined && isLive(stat);
 }
 
 const hasProc = (() => {
@@ -56,7 +52,7 @@ export function groupMembers(pgid: number): ProcStat[] {
   if (!hasProc) {
     try {
       process.kill(-pgid, 0);
-      return [{ pid: pgid, comm: '?', state: '?', pgrp: pgid }];
+      return [{ pid: pgid, comm: '?', state: '?', ppid: 0, pgrp: pgid, startTime: 0 }];
     } catch {
       return [];
     }

@@ -66,7 +66,7 @@ export interface FaultRecord {
   readonly pluginKind: PluginKind;
   /** The plugin process the fault was aimed at. */
   readonly pid: number;
-  readonly pidStartTime: string;
+  readonly pidStartTime: number;
   /** ms since the soak started. */
   atMs: number;
   /** The daemon's log sequence number when the fault was injected, and once it was resolved. */
@@ -80,7 +80,7 @@ export interface FaultRecord {
   expectedExit?: { readonly code: number | null; readonly signal: string | null };
   /** children: the forked child. */
   childPid?: number;
-  childStartTime?: string;
+  childStartTime?: number;
   /** call-crash: the API's answer to the call the plugin died in. */
   callAnswer?: { readonly status: number; readonly code: string | undefined; readonly message: string | undefined };
   /** flood: the chaos command id (its lines carry it). */

@@ -445,7 +445,7 @@ async function crashLoop(ctx: FaultContext, record: FaultRecord): Promise<void> 
     }
     const next = procInfo(status.pid);
     ctx.tracker.track(status.pid, `plugin ${record.plugin}`);
-    target = { pid: status.pid, startTime: next?.startTime ?? '' };
+    target = { pid: status.pid, startTime: next?.startTime ?? -1 };
     // Gone already (it crashed by itself): the daemon restarts it, and the next round waits for that.
     if (next === undefined || !isAlive(target)) continue;
     process.kill(target.pid, 'SIGKILL');

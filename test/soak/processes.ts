@@ -9,40 +9,24 @@
 // 22 of /proc/<pid>/stat), and one seen once is "still there" only if both match.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isLive } from '../../src/daemon/state/proc-stat.js';
+import { procStat } from '../helpers/leftovers.js';
+import type { ProcStat } from '../helpers/leftovers.js';
 
-export interface ProcInfo {
-  readonly pid: number;
-  readonly startTime: string;
-  /** R, S, D, T (stopped), t, Z (zombie), X... */
-  readonly state: string;
-  readonly comm: string;
-  readonly pgrp: number;
-}
+/** state: R, S, D, T (stopped), t, Z (zombie), X... */
+export type ProcInfo = ProcStat;
 
 export interface TrackedProcess extends ProcInfo {
   /** Where it was first seen: "plugin local-01", "chaos child", "scan". */
   readonly label: string;
 }
 
-export function procInfo(pid: number): ProcInfo | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) state ppid pgrp ... starttime(22) ...": comm may hold spaces and parentheses.
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state), so field n is rest[n - 3].
-  return { pid, comm: text.slice(open + 1, close), state: rest[0] ?? '?', pgrp: Number(rest[2]), startTime: rest[19] ?? '?' };
-}
+export const procInfo = procStat;
 
 /** Alive: exists with the same start time and is not a zombie waiting for its parent. */
 export function isAlive(process: Pick<ProcInfo, 'pid' | 'startTime'>): boolean {
   const now = procInfo(process.pid);
-  return now !== undefined && now.startTime === process.startTime && now.state !== 'Z' && now.state !== 'X';
+  return now !== undefined && now.startTime === process.startTime && isLive(now);
 }
 
 function readNul(path: string): string {
@@ -62,7 +46,7 @@ export function processesMentioning(marker: string): ProcInfo[] {
     if (pid === process.pid) continue;
     if (!readNul(`/proc/${pid}/cmdline`).includes(marker) && !readNul(`/proc/${pid}/environ`).includes(marker)) continue;
     const info = procInfo(pid);
-    if (info !== undefined && info.state !== 'Z' && info.state !== 'X') found.push(info);
+    if (info !== undefined && isLive(info)) found.push(info);
   }
   return found;
 }
