@@ -17,7 +17,8 @@ export interface ChaosAck {
 
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
-export function parseChaosCommand(text: string): ChaosCommand | undefined {
+/** A JSON object with a whole-number `id`, or undefined for anything else (a half-written file included). */
+function parseWithId(text: string): (Record<string, unknown> & { readonly id: number }) | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -26,7 +27,12 @@ export function parseChaosCommand(text: string): ChaosCommand | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (!isInt(v.id)) return undefined;
+  return isInt(v.id) ? { ...v, id: v.id } : undefined;
+}
+
+export function parseChaosCommand(text: string): ChaosCommand | undefined {
+  const v = parseWithId(text);
+  if (v === undefined) return undefined;
   const id = v.id;
   switch (v.action) {
     case 'exit':
@@ -42,14 +48,7 @@ export function parseChaosCommand(text: string): ChaosCommand | undefined {
 }
 
 export function parseChaosAck(text: string): ChaosAck | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  if (!isInt(v.id)) return undefined;
+  const v = parseWithId(text);
+  if (v === undefined) return undefined;
   return isInt(v.childPid) ? { id: v.id, childPid: v.childPid } : { id: v.id };
 }
