@@ -13,6 +13,7 @@ import { pluginPids, startDaemon } from './daemon-process.js';
 import type { LogLine, RunningDaemon } from './daemon-process.js';
 import { apiRequests } from './measure-daemon.js';
 import { totalMemory } from './proc-memory.js';
+import { mostAtOnce } from '../test/helpers/concurrency.js';
 
 const NS_PER_MS = 1_000_000;
 /** First crashes only: the daemon forgets a crash after 200 ms of serving, and the bench waits longer than that between kills. */
@@ -81,18 +82,7 @@ function startIntervals(lines: readonly LogLine[], from: number, names: Readonly
 
 export function spreadOf(intervals: ReadonlyArray<readonly [number, number]>): Spread {
   if (intervals.length === 0) return { starts: 0, firstStartMs: 0, lastStartMs: 0, maxConcurrent: 0 };
-  // At equal times an end comes before a start: a slot handed over is not two starts at once.
-  const events = intervals.flatMap(([start, end]) => [
-    { at: start, step: 1 },
-    { at: end, step: -1 },
-  ]);
-  events.sort((a, b) => a.at - b.at || a.step - b.step);
-  let running = 0;
-  let most = 0;
-  for (const event of events) {
-    running += event.step;
-    most = Math.max(most, running);
-  }
+  const most = mostAtOnce(intervals);
   const starts = intervals.map(([start]) => start);
   return { starts: intervals.length, firstStartMs: Math.min(...starts), lastStartMs: Math.max(...starts), maxConcurrent: most };
 }

@@ -10,6 +10,7 @@ import { SupervisedPlugin } from '../../src/daemon/supervisor/supervised-plugin.
 import type { SupervisorSettings } from '../../src/daemon/supervisor/supervised-plugin.js';
 import { DaemonDir } from '../helpers/daemon.js';
 import type { LogLine } from '../helpers/daemon.js';
+import { mostAtOnce } from '../helpers/concurrency.js';
 import { LOCAL_PLUGIN } from '../helpers/paths.js';
 
 const logger = pino({ level: 'silent' });
@@ -72,20 +73,13 @@ test('plugins sharing a gate of 1 start one after another; one unloaded while it
  * milliseconds, so each start is taken to begin up to 1 ms later than it may
  * have: the count can only come out low, never high.
  */
-function mostAtOnce(lines: readonly LogLine[]): number {
-  const events: Array<{ at: number; step: number }> = [];
+function startsAtOnce(lines: readonly LogLine[]): number {
+  const intervals: Array<[number, number]> = [];
   for (const line of lines) {
     if (line.msg !== 'plugin serving' || typeof line.ms !== 'number' || typeof line.time !== 'number') continue;
-    events.push({ at: line.time - line.ms + 1, step: 1 }, { at: line.time, step: -1 });
+    intervals.push([line.time - line.ms + 1, line.time]);
   }
-  events.sort((x, y) => x.at - y.at || x.step - y.step);
-  let running = 0;
-  let most = 0;
-  for (const event of events) {
-    running += event.step;
-    most = Math.max(most, running);
-  }
-  return most;
+  return mostAtOnce(intervals);
 }
 
 test('a daemon with 12 plugins: starts and a kill -9 of all of them at once go through the start gate', async (t) => {
@@ -100,7 +94,7 @@ test('a daemon with 12 plugins: starts and a kill -9 of all of them at once go t
     timeoutMs: 60_000,
     what: `all ${count} plugins serving`,
   });
-  assert.ok(mostAtOnce(daemon.logs) <= limit, `more than ${limit} starts at once`);
+  assert.ok(startsAtOnce(daemon.logs) <= limit, `more than ${limit} starts at once`);
 
   // By time, not by position in the log: a first start's line can still be on its way when the API already says serving.
   const killedAt = Date.now();
@@ -117,5 +111,5 @@ test('a daemon with 12 plugins: starts and a kill -9 of all of them at once go t
   );
   const restarts = daemon.logs.filter((l) => typeof l.time === 'number' && l.time >= killedAt);
   assert.equal(restarts.filter((l) => l.msg === 'plugin serving').length, count);
-  assert.ok(mostAtOnce(restarts) <= limit, `more than ${limit} restarts at once`);
+  assert.ok(startsAtOnce(restarts) <= limit, `more than ${limit} restarts at once`);
 });
