@@ -1,5 +1,6 @@
 // Pure text formatting for the CLI's human output: tables, key: value blocks,
 // durations. No I/O; `now` is a parameter so the output is testable.
+import { humanizeDuration } from '../daemon/duration.js';
 import type { DaemonStatus, InstanceRecord, PluginStatus } from '../daemon/types.js';
 
 const NONE = '-';
@@ -19,22 +20,8 @@ export function formatKeyValues(pairs: readonly (readonly [string, string])[]): 
   return pairs.map(([key, value]) => `${`${key}:`.padEnd(width)} ${value}`.trimEnd()).join('\n');
 }
 
-/**
- * Seconds as pm2 shows them, two units at most: 45s, 3m12s, 2h05m, 3d04h.
- * Negative or non-finite input is 0s.
- */
-export function humanizeDuration(seconds: number): string {
-  const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
-  const days = Math.floor(total / 86_400);
-  const hours = Math.floor((total % 86_400) / 3_600);
-  const minutes = Math.floor((total % 3_600) / 60);
-  const secs = total % 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (days > 0) return `${days}d${two(hours)}h`;
-  if (hours > 0) return `${hours}h${two(minutes)}m`;
-  if (minutes > 0) return `${minutes}m${two(secs)}s`;
-  return `${secs}s`;
-}
+// Shared with the daemon's own messages ("idle for 30m00s").
+export { humanizeDuration };
 
 /** One line (whitespace runs collapsed), at most `max` characters, "…" when cut. */
 export function cut(text: string, max = 60): string {

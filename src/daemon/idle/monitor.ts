@@ -8,6 +8,7 @@
 // status fresh while StopInstance is retried.
 import type { Logger } from 'pino';
 import type { Announcer, AnnouncementEvent } from './announce.js';
+import { humanizeDuration } from '../duration.js';
 import { systemClock } from './clock.js';
 import type { Clock, ClockTimer } from './clock.js';
 import { IdleClock } from './decision.js';
@@ -257,7 +258,7 @@ export class IdleMonitor {
     if (action === 'announce') {
       const stopAt = iso(this.#idle.stopDueAt());
       const message =
-        `this machine has been idle for ${humanDuration(idleFor)} and ${this.#dryRun ? 'would stop (dry run)' : 'stops'} ` +
+        `this machine has been idle for ${humanizeDuration(idleFor / 1000)} and ${this.#dryRun ? 'would stop (dry run)' : 'stops'} ` +
         `at ${stopAt ?? 'once the window ends'} through plugin ${provider ?? '(none)'}; any activity cancels`;
       this.#log.warn({ idleSince: iso(snap.idleSince), stopAt, provider, dryRun: this.#dryRun }, message);
       this.#notify('stopping', message, { idleSince: iso(snap.idleSince), stopAt, provider, dryRun: this.#dryRun, signals: this.#readings });
@@ -323,12 +324,4 @@ export function describeBusy(readings: readonly SignalReading[]): string[] {
 
 function round(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
-}
-
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
