@@ -63,6 +63,7 @@ export class CloudProviderClient {
         throw new HostError('PLUGIN_CALL', `plugin ${this.#plugin}: ${name} failed: ${grpcCode}: ${error.details}`, {
           cause: error,
           grpcCode,
+          delivery: error.delivery,
         });
       }
       throw error;

@@ -1,7 +1,7 @@
 // The gRPC connection to one plugin: a grpc-js channel over the unix socket or
 // TCP address from the handshake, with mTLS when the plugin sent a certificate.
 import { create } from '@bufbuild/protobuf';
-import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import { Client, Metadata, connectivityState, credentials, status } from '@grpc/grpc-js';
 import type { ChannelCredentials, ClientReadableStream, MethodDefinition, ServiceError } from '@grpc/grpc-js';
 import type { Handshake } from '../handshake/index.js';
 import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as ServingStatus } from '../gen/grpc/health/v1/health_pb.js';
@@ -10,6 +10,8 @@ import type { StdioData } from '../gen/plugin/grpc_stdio_pb.js';
 import { EmptySchema as WktEmptySchema } from '@bufbuild/protobuf/wkt';
 import { controllerService, healthService, PLUGIN_HEALTH_SERVICE, stdioService } from '../wire/services.js';
 import type { EphemeralCertificate } from '../wire/certificate.js';
+import { deliveryOf } from './delivery.js';
+import type { Delivery } from './delivery.js';
 
 export interface ClientTls {
   readonly clientCert: EphemeralCertificate;
@@ -24,10 +26,13 @@ export class CallError extends Error {
   override readonly name = 'CallError';
   readonly grpcCode: number;
   readonly details: string;
-  constructor(method: string, error: ServiceError) {
+  /** Whether the request reached the plugin (delivery.ts). */
+  readonly delivery: Delivery;
+  constructor(method: string, error: Pick<ServiceError, 'code' | 'details' | 'message'>, delivery: Delivery) {
     super(`${method}: ${status[error.code] ?? error.code}: ${error.details || error.message}`);
     this.grpcCode = error.code;
     this.details = error.details || error.message;
+    this.delivery = delivery;
   }
 }
 
@@ -56,7 +61,15 @@ export class PluginConnection {
     this.#client = new Client(channelTarget(handshake), creds, options);
   }
 
-  unary<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, timeoutMs: number): Promise<Res> {
+  /**
+   * One unary call. The request goes out only on a ready connection: when
+   * there is none, the call first waits for one (within its deadline), and
+   * a failure to get one is a CallError that was `not-sent`, so the caller
+   * knows it may repeat even a call that acts.
+   */
+  async unary<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, timeoutMs: number): Promise<Res> {
+    const deadline = Date.now() + timeoutMs;
+    if (!this.#ready()) await this.#connect(method.path, deadline);
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(
         method.path,
@@ -64,13 +77,28 @@ export class PluginConnection {
         method.responseDeserialize,
         request,
         new Metadata(),
-        { deadline: Date.now() + timeoutMs },
+        { deadline },
         (error, response) => {
-          if (error) reject(new CallError(method.path, error));
-          else if (response === undefined) reject(new Error(`${method.path}: empty response`));
+          if (error) {
+            // The transport's own close is handled a turn later: look at the connection once it has been.
+            setImmediate(() => reject(new CallError(method.path, error, deliveryOf(error.code, this.#ready()))));
+          } else if (response === undefined) reject(new Error(`${method.path}: empty response`));
           else resolve(response);
         },
       );
+    });
+  }
+
+  #ready(): boolean {
+    return this.#client.getChannel().getConnectivityState(false) === connectivityState.READY;
+  }
+
+  #connect(path: string, deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#client.waitForReady(deadline, (error) => {
+        if (error === undefined) resolve();
+        else reject(new CallError(path, { code: status.UNAVAILABLE, details: `no connection to the plugin: ${error.message}`, message: error.message }, 'not-sent'));
+      });
     });
   }
 

@@ -1,6 +1,7 @@
 // Errors of the host side, one class with a stable `code` per failure so the
 // daemon and the CLI can branch on it and operators can search for it.
 import type { HandshakeError } from '../handshake/index.js';
+import type { Delivery } from './delivery.js';
 
 export type HostErrorCode =
   | 'PLUGIN_NOT_FOUND'
@@ -21,16 +22,19 @@ export class HostError extends Error {
   readonly grpcCode: string | undefined;
   /** The plugin's last stderr lines, when they help explain the failure. */
   readonly stderrTail: readonly string[];
+  /** For PLUGIN_CALL: whether the request reached the plugin (delivery.ts). */
+  readonly delivery: Delivery | undefined;
 
   constructor(
     code: HostErrorCode,
     message: string,
-    options: { cause?: unknown; grpcCode?: string; stderrTail?: readonly string[] } = {},
+    options: { cause?: unknown; grpcCode?: string; stderrTail?: readonly string[]; delivery?: Delivery } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.grpcCode = options.grpcCode;
     this.stderrTail = options.stderrTail ?? [];
+    this.delivery = options.delivery;
   }
 
   static handshake(error: HandshakeError, stderrTail: readonly string[]): HostError {

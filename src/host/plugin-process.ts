@@ -55,6 +55,8 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
 }
 
+const NEVER = new Promise<never>(() => undefined);
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -110,6 +112,11 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
 
   get exitInfo(): ExitInfo | undefined {
     return this.#exited;
+  }
+
+  /** Settles when the process has exited; never, for one that was never spawned. One promise, so waiting adds no listener. */
+  exited(): Promise<ExitInfo> {
+    return this.#exit ?? NEVER;
   }
 
   /** The plugin's last stderr lines. */
