@@ -59,7 +59,7 @@ function monitorFor(checks: readonly CustomCheck[]): IdleMonitor {
     dryRun: true,
     sampler: new IdleSampler({ root: '/', thresholds: settings.thresholds, checks }),
     stopper: {
-      provider: () => 'local',
+      route: () => ({ plugin: 'local', problem: null }),
       stop: () => Promise.reject(new Error('the bench never stops the machine')),
     },
     announce: async () => undefined,

@@ -84,7 +84,11 @@ function stopLine(idle: IdleStatus, now: Date, clock: (iso: string) => string): 
   const dry = idle.dryRun ? ' (dry run: only logged, the machine keeps running)' : '';
   if (idle.phase === 'disabled') return 'never: idle detection is off';
   if (idle.phase === 'stopped') return `done${dry}`;
-  if (idle.phase === 'failed') return `not retried: ${cut(idle.lastStop?.message ?? 'the stop failed', 100)}`;
+  if (idle.phase === 'failed') {
+    const unknown = idle.lastStop?.outcome === 'unknown' ? 'outcome unknown, ' : '';
+    return `${unknown}not retried: ${cut(idle.lastStop?.message ?? 'the stop failed', 160)}`;
+  }
+  if (idle.providerProblem !== null) return `cannot: ${idle.providerProblem}`;
   if (idle.provider === null) {
     return 'cannot: no plugin to stop through (set idle.provider or defaultProvider, or load exactly one plugin)';
   }

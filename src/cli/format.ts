@@ -46,19 +46,25 @@ export function formatProvider(plugin: PluginStatus): string {
   return plugin.provider === null ? NONE : `${plugin.provider.name} ${plugin.provider.version}`.trim();
 }
 
-/** `plugins list`: NAME STATE PID UPTIME RESTARTS PROVIDER LAST ERROR. */
+/** "loaded", "unloaded (operator)", "loaded, lazy". */
+function formatWanted(p: PluginStatus): string {
+  return `${p.wanted}${p.wantedBy === 'operator' ? ' (operator)' : ''}${p.start === 'lazy' ? ', lazy' : ''}`;
+}
+
+/** `plugins list`: NAME WANTED STATE PID UPTIME RESTARTS PROVIDER LAST ERROR. */
 export function formatPluginTable(plugins: readonly PluginStatus[], now: Date): string {
   if (plugins.length === 0) return 'no plugins (a plugin is an executable in the daemon\'s plugins directory)';
   const rows = plugins.map((p) => [
     p.name,
-    p.state,
+    formatWanted(p),
+    p.job === null ? p.state : `${p.state} (${p.job.split(':')[0]})`,
     p.pid === null ? NONE : String(p.pid),
     uptime(p, now),
     String(p.restarts),
     formatProvider(p),
     p.lastError === null || p.lastError === '' ? NONE : cut(p.lastError, 60),
   ]);
-  return formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'PROVIDER', 'LAST ERROR'], ...rows]);
+  return formatTable([['NAME', 'WANTED', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'PROVIDER', 'LAST ERROR'], ...rows]);
 }
 
 function ago(iso: string | null, now: Date): string {
@@ -71,7 +77,13 @@ export function formatPluginInfo(p: PluginStatus, now: Date): string {
   return formatKeyValues([
     ['name', p.name],
     ['path', p.path],
+    [
+      'wanted',
+      `${p.wanted} (${p.wantedBy === 'operator' ? `by the operator${p.wantedSince === null ? '' : ` at ${p.wantedSince}`}` : 'by the config'})`,
+    ],
+    ['start', p.start === 'lazy' ? 'lazy (at the first call that needs it)' : 'boot (with the daemon)'],
     ['state', p.state],
+    ['job', p.job ?? NONE],
     ['reason', p.reason || NONE],
     ['since', ago(p.since, now)],
     ['pid', p.pid === null ? NONE : String(p.pid)],
@@ -91,7 +103,8 @@ export function formatStatus(s: Omit<DaemonStatus, 'idle'>): string {
     ['daemon', `snoozebot ${s.version}, pid ${s.pid}, up ${humanizeDuration(s.uptimeSeconds)} (since ${s.startedAt})`],
     ['plugins', counts],
     ['default provider', s.defaultProvider ?? NONE],
-    ['dry run', s.dryRun ? 'yes: the machine is never stopped (only the local plugin is called, and it only records a stop)' : 'no'],
+    ['dry run', s.dryRun ? 'yes: the machine is never stopped (no plugin is sent StopInstance or StartInstance)' : 'no'],
+    ...(s.shuttingDown ? [['shutting down', 'yes: changes and plugin calls are refused'] as const] : []),
     ['plugins dir', s.pluginsDir],
     ['state dir', s.stateDir],
     ['socket', s.socket],

@@ -1,16 +1,27 @@
 // The daemon: finds the plugins in the plugins directory, supervises them,
 // serves the local API, and never leaves a plugin process behind.
 //
-// Start: reap leftovers of a previous daemon (state dir), scan the plugins
-// directory, start the API, load the enabled plugins, watch the directory,
-// start the idle monitor.
-// Stop (SIGTERM/SIGINT): stop the idle monitor and watching, stop every
-// plugin gracefully, close the API and remove its socket.
-// Reload (SIGHUP): new settings (the idle clock is kept), rescan.
+// Start: reap leftovers of a previous daemon (state dir), read the
+// operator's wanted states, scan the plugins directory, start the API, watch
+// the directory, start the plugins wanted at boot, start the idle monitor.
+// Stop (SIGTERM/SIGINT): from the first instant, requests that change
+// anything or call a plugin get SHUTTING_DOWN; then the idle monitor and the
+// watcher stop, every plugin's queue is shut down (waiting jobs cancelled,
+// the process stopped), and the API closes once the requests in flight are
+// answered.
+// Reload (SIGHUP): new settings and a rescan, one reload at a time; a reload
+// that cannot be applied keeps the old settings whole, and none of it can
+// take the daemon down.
+//
+// Every change to a plugin is a job on that plugin's own queue
+// (supervisor/supervised-plugin.ts); the daemon only asks for jobs.
+// Directory events are handled one after another, so a file that changes
+// and disappears is seen in that order.
 import type { Logger } from 'pino';
 import { HostError } from '../host/errors.js';
 import type { CloudProviderClient } from '../host/cloud-provider-client.js';
 import { VERSION } from '../version.js';
+import { actFailure } from './act-failure.js';
 import { startApiServer } from './api/server.js';
 import type { ApiServer } from './api/server.js';
 import { isPluginEnabled, pluginSettings } from './config/index.js';
@@ -18,15 +29,18 @@ import type { DaemonConfig } from './config/index.js';
 import { DaemonError, validatePluginName } from './errors.js';
 import { createAnnouncer } from './idle/announce.js';
 import { IdleMonitor } from './idle/monitor.js';
+import type { StopRoute } from './idle/monitor.js';
 import { bootTime, IdleSampler } from './idle/sampler.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { inspectPlugin, scanPluginDir, watchPluginDir } from './plugin-dir/index.js';
 import type { PluginDirWatcher } from './plugin-dir/index.js';
 import { StateStore, readProcStat, reapLeftovers } from './state/index.js';
+import { WantedStore } from './state/wanted.js';
 import { StartGate } from './supervisor/start-gate.js';
 import { SupervisedPlugin } from './supervisor/supervised-plugin.js';
-import type { SupervisorSettings } from './supervisor/supervised-plugin.js';
+import type { SupervisorSettings, Wanted } from './supervisor/supervised-plugin.js';
+import type { WantedState } from './supervisor/states.js';
 import type {
   DaemonControl,
   DaemonStatus,
@@ -38,8 +52,8 @@ import type {
 
 /** How long a CLI call waits for a plugin that is (re)starting before it gives up. */
 const CALL_WAIT_MS = 15_000;
-/** Plugins that honour SNOOZEBOT_DRY_RUN themselves; others are not called at all in a dry run. */
-const DRY_RUN_AWARE_PROVIDERS = new Set(['local']);
+/** Settings a running daemon cannot change in place: a reload that changes one is refused whole. */
+const RESTART_ONLY = ['pluginsDir', 'socket', 'stateDir'] as const;
 
 export interface DaemonOptions {
   readonly config: DaemonConfig;
@@ -53,6 +67,7 @@ export class Daemon implements DaemonControl {
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #store: StateStore;
+  readonly #wantedStore: WantedStore;
   readonly #plugins = new Map<string, SupervisedPlugin>();
   readonly #restartsSeen = new Map<string, number>();
   readonly #startedAt = new Date();
@@ -63,17 +78,26 @@ export class Daemon implements DaemonControl {
   readonly #idle: IdleMonitor;
   #api: ApiServer | undefined;
   #watcher: PluginDirWatcher | undefined;
+  /** Set the moment a stop is asked for, before anything awaits. */
+  #shuttingDown = false;
   #stopping: Promise<void> | undefined;
+  /** Directory events and rescans, one after another. */
+  #directory: Promise<void> = Promise.resolve();
+  /** Reloads, one after another. */
+  #reloading: Promise<void> = Promise.resolve();
   /** State-dir writes (records, forgets) still running: stop() waits for them, so none is cut off by the exit. */
   readonly #stateWrites = new Set<Promise<unknown>>();
   /** Per plugin, the pid of its process that exited last: a record arriving after that exit must not be written. */
   readonly #lastExited = new Map<string, number>();
+  /** The last warning about the idle stop's plugin choice, so it is logged when it changes, not at every transition. */
+  #providerWarning: string | null = null;
 
   private constructor(options: DaemonOptions) {
     this.#config = options.config;
     this.#log = options.logger;
     this.#metrics = createMetrics();
     this.#store = new StateStore(options.config.stateDir);
+    this.#wantedStore = new WantedStore(options.config.stateDir);
     this.#socketParentDir = options.socketParentDir;
     this.#idle = this.#createIdleMonitor();
     this.#metrics.bindIdle(() => this.#idle.status());
@@ -97,7 +121,11 @@ export class Daemon implements DaemonControl {
     );
     const reaped = await reapLeftovers(this.#store, { log: this.#log });
     if (reaped.killed.length > 0) this.#log.warn({ killed: reaped.killed }, 'killed plugin processes left by a previous daemon');
-    await this.#scan();
+    const wanted = await this.#wantedStore.load();
+    if (wanted.problem !== undefined) {
+      this.#log.warn({ file: this.#wantedStore.file, problem: wanted.problem }, 'ignoring the saved load/unload requests; the config decides');
+    }
+    await this.#inDirectoryOrder(() => this.#scan());
     try {
       this.#api = await startApiServer({ socketPath: config.socket, control: this, metrics: this.#metrics, logger: this.#log });
     } catch (error) {
@@ -105,41 +133,69 @@ export class Daemon implements DaemonControl {
       throw error;
     }
     this.#watcher = watchPluginDir(config.pluginsDir, {
-      added: (name, path) => void this.#onAdded(name, path),
-      changed: (name, path) => void this.#onChanged(name, path),
-      removed: (name) => void this.#onRemoved(name),
+      added: (name, path) => void this.#inDirectoryOrder(() => this.#onAdded(name, path)),
+      changed: (name, path) => void this.#inDirectoryOrder(() => this.#onChanged(name, path)),
+      removed: (name) => void this.#inDirectoryOrder(() => this.#onRemoved(name)),
       error: (error) => this.#log.error({ error: error.message }, 'watching the plugins directory failed'),
     });
-    for (const plugin of this.#plugins.values()) {
-      if (plugin.state === 'discovered' && isPluginEnabled(config, plugin.name)) this.#loadInBackground(plugin, 'autoload at start');
-    }
+    for (const plugin of this.#plugins.values()) this.#boot(plugin, 'started with the daemon');
     await this.#startIdleMonitor();
+    this.#checkProviderChoice();
     this.#log.info({ plugins: [...this.#plugins.keys()] }, 'snoozebot daemon ready');
   }
 
-  /** SIGHUP: new configuration for the next starts, then a rescan of the directory. */
-  async reload(config: DaemonConfig): Promise<void> {
-    this.#config = config;
-    this.#idle.reconfigure(config.idle, config.dryRun);
-    for (const plugin of this.#plugins.values()) plugin.update(this.#settings(plugin.name), plugin.path);
-    await this.#scan();
-    for (const plugin of this.#plugins.values()) {
-      const enabled = isPluginEnabled(config, plugin.name);
-      if (plugin.state === 'discovered' && enabled) this.#loadInBackground(plugin, 'enabled by a config reload');
-      if (!enabled && ['serving', 'starting', 'backoff'].includes(plugin.state)) {
-        void plugin.unload('disabled by a config reload');
-      }
+  /**
+   * SIGHUP: new configuration, then a rescan of the directory. Never
+   * rejects: whatever goes wrong is logged, and a reload that cannot be
+   * applied leaves the running configuration as it was.
+   */
+  reload(next: DaemonConfig): Promise<void> {
+    const run = this.#reloading.then(() => this.#reload(next));
+    this.#reloading = run.catch((error: unknown) => {
+      this.#log.error({ error: errorText(error) }, 'configuration reload failed; the daemon goes on with what it had');
+    });
+    return this.#reloading;
+  }
+
+  async #reload(next: DaemonConfig): Promise<void> {
+    if (this.#shuttingDown) return;
+    const previous = this.#config;
+    const fixed = RESTART_ONLY.filter((key) => next[key] !== previous[key]);
+    if (fixed.length > 0) {
+      const changes = fixed.map((key) => `${key} ${JSON.stringify(previous[key])} → ${JSON.stringify(next[key])}`).join(', ');
+      this.#log.error(
+        { changed: fixed },
+        `configuration not reloaded: ${changes} cannot change while the daemon runs (it needs a restart: systemctl restart snoozebot); the running configuration is unchanged`,
+      );
+      return;
     }
-    this.#log.info({ config: config.configPath }, 'configuration reloaded');
+    this.#config = next;
+    if (previous.dryRun !== next.dryRun) this.#log.warn({ dryRun: next.dryRun }, `dry run ${next.dryRun ? 'on' : 'off'}: applies to the next stop or start`);
+    this.#idle.reconfigure(next.idle, next.dryRun);
+    for (const plugin of this.#plugins.values()) {
+      const configChanged = isPluginEnabled(previous, plugin.name) !== isPluginEnabled(next, plugin.name);
+      if (configChanged && this.#wantedStore.get(plugin.name) !== undefined) this.#stateWrite(this.#wantedStore.set(plugin.name, undefined));
+      this.#background(
+        plugin.reconfigure(this.#settings(plugin.name), plugin.path, configWants(next, plugin.name), configChanged, 'configuration reloaded'),
+        plugin.name,
+        'applying the reloaded configuration',
+      );
+    }
+    // A rescan that fails is logged on its own; the new settings stand.
+    await this.#inDirectoryOrder(() => this.#scan({ boot: true })).catch(() => undefined);
+    this.#checkProviderChoice();
+    this.#log.info({ config: next.configPath }, 'configuration reloaded');
   }
 
   /** Stops everything; the daemon's last act. Idempotent. */
   stop(reason: string): Promise<void> {
+    this.#shuttingDown = true;
     this.#stopping ??= (async () => {
       this.#log.info({ reason }, 'snoozebot daemon stopping');
       // First, so no idle stop starts while the plugins go away.
       await this.#idle.close();
       await this.#watcher?.close();
+      await this.#directory;
       await this.#stopPlugins(reason);
       await Promise.allSettled([...this.#stateWrites]);
       await this.#api?.close();
@@ -149,7 +205,11 @@ export class Daemon implements DaemonControl {
   }
 
   async #stopPlugins(reason: string): Promise<void> {
-    await Promise.all([...this.#plugins.values()].map((plugin) => plugin.shutdown(reason)));
+    await Promise.all(
+      [...this.#plugins.values()].map((plugin) =>
+        plugin.shutdown(reason).catch((error: unknown) => this.#log.error({ plugin: plugin.name, error: errorText(error) }, 'plugin did not stop cleanly')),
+      ),
+    );
   }
 
   // ---- idle monitor ----------------------------------------------------------
@@ -161,7 +221,7 @@ export class Daemon implements DaemonControl {
       dryRun: this.#config.dryRun,
       sampler: new IdleSampler({ root: settings.root, thresholds: settings.thresholds, checks: settings.checks }),
       stopper: {
-        provider: (configured) => configured ?? this.#defaultProviderName() ?? null,
+        route: (configured) => this.#stopRoute(configured),
         stop: (provider) => this.stopInstance(provider),
       },
       // Read at each announcement, so a reload's new webhook is used.
@@ -179,18 +239,67 @@ export class Daemon implements DaemonControl {
       await this.#idle.start();
     } catch (error) {
       // The daemon still serves its plugins; the status shows the monitor never sampled.
-      this.#log.error({ error: (error as Error).message }, 'the idle monitor could not start; idle stops are off');
+      this.#log.error({ error: errorText(error) }, 'the idle monitor could not start; idle stops are off');
     }
+  }
+
+  /** Which plugin an idle stop goes through now, or why none can. */
+  #stopRoute(configured: string | null): StopRoute {
+    const name = configured ?? this.#defaultProviderName();
+    if (name === undefined) return { plugin: null, problem: this.#noDefaultProvider() };
+    const plugin = this.#plugins.get(name);
+    if (plugin === undefined) {
+      return { plugin: name, problem: `plugin ${name} (idle.provider) is not in ${this.#config.pluginsDir}` };
+    }
+    if (plugin.wanted.state === 'unloaded') {
+      const by = plugin.wanted.by === 'operator' && plugin.wanted.at !== null ? `unloaded by the operator at ${new Date(plugin.wanted.at).toISOString()}` : 'not enabled in the config';
+      return { plugin: name, problem: `plugin ${name} is ${by}; \`snoozebot plugins load ${name}\` allows idle stops again` };
+    }
+    if (plugin.state === 'refused' || plugin.state === 'failed') return { plugin: name, problem: `plugin ${name} is ${plugin.state}: ${plugin.status().reason}` };
+    return { plugin: name, problem: null };
+  }
+
+  /** Warns when several plugins are wanted and nothing says which one stops the machine: idle stops are off until one is named. */
+  #checkProviderChoice(): void {
+    const named = this.#config.idle.provider ?? this.#config.defaultProvider;
+    const wanted = [...this.#plugins.values()].filter((p) => p.wanted.state === 'loaded').map((p) => p.name).sort();
+    const warning = named === null && wanted.length > 1 ? this.#noDefaultProvider() : null;
+    if (warning === this.#providerWarning) return;
+    this.#providerWarning = warning;
+    if (warning !== null) this.#log.warn({ plugins: wanted }, `idle stops are off: ${warning}`);
+    else if (this.#config.idle.enabled) this.#log.info({ provider: this.#stopRoute(this.#config.idle.provider).plugin }, 'idle stops have one plugin to go through again');
+  }
+
+  #noDefaultProvider(): string {
+    const wanted = [...this.#plugins.values()].filter((p) => p.wanted.state === 'loaded').map((p) => p.name).sort();
+    if (this.#plugins.size === 0) return `no plugins in ${this.#config.pluginsDir}; install one there (see docs/plugins.md)`;
+    if (wanted.length === 0) return 'no plugin is loaded';
+    return (
+      `${wanted.length} plugins are loaded (${wanted.join(', ')}) and neither "idle.provider" nor "defaultProvider" is set: ` +
+      `add e.g. "defaultProvider": ${JSON.stringify(wanted[0])} to ${this.#config.configPath ?? '/etc/snoozebot/config.json'} and reload (SIGHUP)`
+    );
   }
 
   // ---- plugins directory -------------------------------------------------
 
-  async #scan(): Promise<void> {
+  /** Runs `work` after every directory event before it; a failure is logged, never thrown at the watcher. */
+  #inDirectoryOrder(work: () => Promise<void>): Promise<void> {
+    const run = this.#directory.then(work);
+    this.#directory = run.catch((error: unknown) => {
+      this.#log.error({ pluginsDir: this.#config.pluginsDir, error: errorText(error) }, 'could not read the plugins directory; the plugins already known are kept');
+    });
+    return run;
+  }
+
+  async #scan(options: { boot?: boolean } = {}): Promise<void> {
     const found = await scanPluginDir(this.#config.pluginsDir, { uid: this.#uid, pins: this.#pins() });
     const names = new Set(found.map((entry) => entry.name));
     for (const entry of found) {
-      const plugin = this.#plugins.get(entry.name) ?? this.#add(entry.name, entry.path);
-      if (!entry.verdict.ok) await plugin.refuse(entry.verdict.reason);
+      const known = this.#plugins.get(entry.name);
+      const plugin = known ?? this.#add(entry.name, entry.path);
+      if (!entry.verdict.ok) this.#background(plugin.refuse(entry.verdict.reason), plugin.name, 'refusing it');
+      else if (known !== undefined && known.state === 'refused') this.#background(known.replaced('its file passes the checks again'), known.name, 'starting it again');
+      else if (known === undefined && options.boot === true) this.#boot(plugin, 'found by a rescan');
     }
     for (const name of [...this.#plugins.keys()]) if (!names.has(name)) await this.#onRemoved(name);
   }
@@ -210,6 +319,7 @@ export class Daemon implements DaemonControl {
       name,
       path,
       settings: this.#settings(name),
+      wanted: this.#initialWanted(name),
       logger: this.#log,
       startGate: this.#startGate,
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
@@ -226,6 +336,17 @@ export class Daemon implements DaemonControl {
           this.#stateWrite(this.#store.forget(pluginName).catch(() => undefined));
         },
         onRpc: (pluginName, method, outcome, seconds) => this.#metrics.observeRpc(pluginName, method, outcome, seconds),
+        onWanted: (pluginName, wanted) => {
+          if (wanted.by === 'operator' && wanted.at !== null) this.#stateWrite(this.#wantedStore.set(pluginName, { state: wanted.state, at: wanted.at }));
+          this.#checkProviderChoice();
+        },
+        onRemoved: (pluginName) => {
+          if (this.#plugins.get(pluginName) !== plugin) return;
+          this.#plugins.delete(pluginName);
+          this.#restartsSeen.delete(pluginName);
+          this.#metrics.removePlugin(pluginName);
+          this.#checkProviderChoice();
+        },
       },
     });
     this.#plugins.set(name, plugin);
@@ -233,69 +354,79 @@ export class Daemon implements DaemonControl {
     return plugin;
   }
 
+  /** The operator's last word on `name` if there is one, else the config's. */
+  #initialWanted(name: string): Wanted {
+    const saved = this.#wantedStore.get(name);
+    if (saved !== undefined) return { state: saved.state, by: 'operator', at: saved.at };
+    return { state: configWants(this.#config, name), by: 'config', at: null };
+  }
+
   #stateWrite(write: Promise<unknown>): void {
-    this.#stateWrites.add(write);
-    const done = () => this.#stateWrites.delete(write);
-    write.then(done, done);
+    const tracked = write.catch((error: unknown) => {
+      this.#log.warn({ stateDir: this.#config.stateDir, error: errorText(error) }, 'could not write to the state directory');
+    });
+    this.#stateWrites.add(tracked);
+    void tracked.finally(() => this.#stateWrites.delete(tracked));
   }
 
   async #record(name: string, pid: number, path: string): Promise<void> {
-    try {
-      const stat = await readProcStat(pid);
-      // Exited while its stat was read: its forget is already queued, and a record now would outlive it.
-      if (stat === undefined || this.#lastExited.get(name) === pid) return;
-      await this.#store.record({ name, pid, pgid: pid, startTime: stat.startTime, path, daemonPid: process.pid });
-    } catch (error) {
-      this.#log.warn({ plugin: name, error: (error as Error).message }, 'could not record the plugin process in the state directory');
-    }
+    const stat = await readProcStat(pid);
+    // Exited while its stat was read: its forget is already queued, and a record now would outlive it.
+    if (stat === undefined || this.#lastExited.get(name) === pid) return;
+    await this.#store.record({ name, pid, pgid: pid, startTime: stat.startTime, path, daemonPid: process.pid });
   }
 
   #settings(name: string): SupervisorSettings {
     const settings = pluginSettings(this.#config, name);
-    // --dry-run reaches every plugin; the local plugin then never runs its stop command.
+    // A second guard only: in a dry run the daemon itself sends no StopInstance or StartInstance to any plugin.
     const env = this.#config.dryRun ? { ...settings.env, SNOOZEBOT_DRY_RUN: 'true' } : settings.env;
     return { ...settings, env };
   }
 
-  #loadInBackground(plugin: SupervisedPlugin, reason: string): void {
-    plugin.load(reason).catch((error: unknown) => {
-      this.#log.warn({ plugin: plugin.name, error: (error as Error).message }, 'plugin did not load');
+  #boot(plugin: SupervisedPlugin, reason: string): void {
+    this.#background(plugin.boot(reason), plugin.name, 'starting it');
+  }
+
+  /** A job nobody waits for: its failure is logged with the plugin's name, never left unhandled. */
+  #background(job: Promise<void>, name: string, what: string): void {
+    job.catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      // Cancelled by a later job, or by the shutdown: that job says what happened.
+      if (code === 'OPERATION_CANCELLED' || code === 'SHUTTING_DOWN') return;
+      // An illegal transition is a bug in the daemon, not something the plugin did.
+      const level = code === 'ILLEGAL_TRANSITION' ? 'error' : 'warn';
+      this.#log[level]({ plugin: name, code, error: errorText(error) }, `plugin ${name}: ${what} failed`);
     });
   }
 
   async #onAdded(name: string, path: string): Promise<void> {
-    if (this.#stopping) return;
-    const plugin = this.#plugins.get(name) ?? this.#add(name, path);
+    if (this.#shuttingDown) return;
+    const known = this.#plugins.get(name);
+    const plugin = known ?? this.#add(name, path);
     const verdict = await inspectPlugin(path, { uid: this.#uid, sha256Pin: this.#pins()[name] });
-    if (!verdict.ok) return plugin.refuse(verdict.reason);
+    if (this.#shuttingDown) return;
+    if (!verdict.ok) return this.#background(plugin.refuse(verdict.reason), name, 'refusing it');
     this.#log.info({ plugin: name, path }, 'new plugin in the plugins directory');
-    if (isPluginEnabled(this.#config, name)) this.#loadInBackground(plugin, 'dropped into the plugins directory');
+    // Back before its removal finished: the removal is undone by the same queue.
+    if (known !== undefined) return this.#background(known.replaced('dropped into the plugins directory again'), name, 'starting it');
+    this.#boot(plugin, 'dropped into the plugins directory');
+    this.#checkProviderChoice();
   }
 
   async #onChanged(name: string, path: string): Promise<void> {
-    if (this.#stopping) return;
+    if (this.#shuttingDown) return;
     const plugin = this.#plugins.get(name);
     if (plugin === undefined) return this.#onAdded(name, path);
     const verdict = await inspectPlugin(path, { uid: this.#uid, sha256Pin: this.#pins()[name] });
-    if (!verdict.ok) return plugin.refuse(verdict.reason);
-    if (['serving', 'starting', 'backoff', 'crashed'].includes(plugin.state)) {
-      await plugin.restart('binary replaced').catch((error: unknown) => {
-        this.#log.warn({ plugin: name, error: (error as Error).message }, 'replaced plugin did not start');
-      });
-    } else if (plugin.state === 'refused' || plugin.state === 'failed' || plugin.state === 'discovered') {
-      // A fixed binary gets a fresh chance.
-      await plugin.unload('binary replaced');
-      if (isPluginEnabled(this.#config, name)) this.#loadInBackground(plugin, 'binary replaced');
-    }
+    if (this.#shuttingDown) return;
+    if (!verdict.ok) return this.#background(plugin.refuse(verdict.reason), name, 'refusing it');
+    this.#background(plugin.replaced('binary replaced'), name, 'restarting it on the new binary');
   }
 
   async #onRemoved(name: string): Promise<void> {
     const plugin = this.#plugins.get(name);
-    if (plugin === undefined) return;
-    await plugin.unload('removed from the plugins directory');
-    this.#plugins.delete(name);
-    this.#restartsSeen.delete(name);
-    this.#metrics.removePlugin(name);
+    if (plugin === undefined || this.#shuttingDown) return;
+    this.#background(plugin.remove('removed from the plugins directory'), name, 'stopping it');
   }
 
   // ---- DaemonControl -------------------------------------------------------
@@ -311,6 +442,7 @@ export class Daemon implements DaemonControl {
       socket: this.#config.socket,
       stateDir: this.#config.stateDir,
       dryRun: this.#config.dryRun,
+      shuttingDown: this.#shuttingDown,
       defaultProvider: this.#defaultProviderName() ?? null,
       idle: this.#idle.status(),
       plugins: {
@@ -330,32 +462,32 @@ export class Daemon implements DaemonControl {
   }
 
   async loadPlugin(name: string): Promise<PluginStatus> {
-    const plugin = this.#plugin(name);
+    const plugin = this.#mutable(name);
     await plugin.load('loaded by request');
     return plugin.status();
   }
 
   async unloadPlugin(name: string): Promise<PluginStatus> {
-    const plugin = this.#plugin(name);
+    const plugin = this.#mutable(name);
     await plugin.unload('unloaded by request');
     return plugin.status();
   }
 
   async restartPlugin(name: string): Promise<PluginStatus> {
-    const plugin = this.#plugin(name);
+    const plugin = this.#mutable(name);
     await plugin.restart('restarted by request');
     return plugin.status();
   }
 
   async instanceInfo(name?: string): Promise<InstanceAnswer> {
-    const plugin = await this.#provider(name);
-    const instance = await this.#call(plugin, 'GetInstanceInfo', (c) => c.instanceInfo(), true);
+    const plugin = this.#provider(name);
+    const instance = await this.#call(plugin, 'GetInstanceInfo', (c) => c.instanceInfo());
     return { plugin: plugin.name, instance };
   }
 
   async listInstances(name?: string): Promise<InstancesAnswer> {
-    const plugin = await this.#provider(name);
-    const instances = await this.#call(plugin, 'ListInstances', (c) => c.listInstances(), true);
+    const plugin = this.#provider(name);
+    const instances = await this.#call(plugin, 'ListInstances', (c) => c.listInstances());
     return { plugin: plugin.name, instances };
   }
 
@@ -367,18 +499,30 @@ export class Daemon implements DaemonControl {
     return this.#operate('start', name);
   }
 
+  /**
+   * StopInstance or StartInstance, sent at most once. In a dry run the
+   * daemon sends it to no plugin at all, whatever the plugin says it is;
+   * the setting is read here, so a reload that turns it on applies to the
+   * very next call.
+   */
   async #operate(operation: 'stop' | 'start', name: string | undefined): Promise<OperationAnswer> {
-    const plugin = await this.#provider(name);
-    const provider = plugin.status().provider?.name ?? '';
-    if (this.#config.dryRun && !DRY_RUN_AWARE_PROVIDERS.has(provider)) {
+    const plugin = this.#provider(name);
+    const method = operation === 'stop' ? 'StopInstance' : 'StartInstance';
+    if (this.#config.dryRun) {
       const message = `dry run: would ${operation} the instance through plugin ${plugin.name}; nothing was sent to it`;
-      this.#log.warn({ plugin: plugin.name, operation }, message);
+      this.#log.warn({ plugin: plugin.name, operation, dryRun: true }, message);
       return { plugin: plugin.name, operation, dryRun: true, message };
     }
-    const method = operation === 'stop' ? 'StopInstance' : 'StartInstance';
     this.#log.warn({ plugin: plugin.name, operation }, `${operation} of the instance requested`);
-    await this.#call(plugin, method, (c) => (operation === 'stop' ? c.stopInstance() : c.startInstance()), false);
-    const message = `${method} accepted by plugin ${plugin.name}${this.#config.dryRun ? ' (dry run: the plugin only recorded it)' : ''}`;
+    try {
+      await plugin.call(method, (c) => (operation === 'stop' ? c.stopInstance() : c.startInstance()), { retry: false, waitMs: CALL_WAIT_MS });
+    } catch (error) {
+      const failure = actFailure(plugin.name, method, error);
+      this.#log.error({ plugin: plugin.name, operation, code: (failure as { code?: unknown }).code, error: errorText(failure) }, `${method} failed`);
+      throw failure;
+    }
+    const message = `${method} accepted by plugin ${plugin.name}`;
+    this.#log.warn({ plugin: plugin.name, operation }, message);
     return { plugin: plugin.name, operation, dryRun: false, message };
   }
 
@@ -396,17 +540,28 @@ export class Daemon implements DaemonControl {
     return plugin;
   }
 
+  /** A plugin for a request that changes something: refused once the daemon is stopping. */
+  #mutable(name: string): SupervisedPlugin {
+    this.#refuseWhileStopping();
+    return this.#plugin(name);
+  }
+
+  #refuseWhileStopping(): void {
+    if (this.#shuttingDown) throw new DaemonError('SHUTTING_DOWN', 'the snoozebot daemon is shutting down; try again once it is back');
+  }
+
   #defaultProviderName(): string | undefined {
     if (this.#config.defaultProvider) return this.#config.defaultProvider;
     const all = [...this.#plugins.values()];
-    const usable = all.filter((p) => !['refused', 'failed', 'unloaded'].includes(p.state));
-    if (usable.length === 1) return usable[0]?.name;
+    const wanted = all.filter((p) => p.wanted.state === 'loaded' && p.state !== 'refused');
+    if (wanted.length === 1) return wanted[0]?.name;
     // A lone plugin is the default even when it is down: the call then says why it cannot answer.
     return all.length === 1 ? all[0]?.name : undefined;
   }
 
-  /** The named plugin, or the default provider; loads it lazily when it is not running. */
-  async #provider(name: string | undefined): Promise<SupervisedPlugin> {
+  /** The named plugin, or the default provider. */
+  #provider(name: string | undefined): SupervisedPlugin {
+    this.#refuseWhileStopping();
     const chosen = name ?? this.#defaultProviderName();
     if (chosen === undefined) {
       const names = [...this.#plugins.keys()].sort();
@@ -417,18 +572,25 @@ export class Daemon implements DaemonControl {
           : `several plugins (${names.join(', ')}): name one with --plugin, or set "defaultProvider" in the config`,
       );
     }
-    const plugin = this.#plugin(chosen);
-    if (['discovered', 'stopped', 'unloaded'].includes(plugin.state)) await plugin.load('needed by a request');
-    return plugin;
+    return this.#plugin(chosen);
   }
 
-  async #call<T>(plugin: SupervisedPlugin, method: string, run: (client: CloudProviderClient) => Promise<T>, retry: boolean): Promise<T> {
+  /** A call that reads: safe to repeat once if the plugin died under it. */
+  async #call<T>(plugin: SupervisedPlugin, method: string, run: (client: CloudProviderClient) => Promise<T>): Promise<T> {
     try {
-      return await plugin.call(method, run, { retry, waitMs: CALL_WAIT_MS });
+      return await plugin.call(method, run, { retry: true, waitMs: CALL_WAIT_MS });
     } catch (error) {
       if (error instanceof HostError || error instanceof DaemonError) throw error;
-      throw new DaemonError('PLUGIN_CALL_FAILED', `plugin ${plugin.name}: ${method} failed: ${(error as Error).message}`);
+      throw new DaemonError('PLUGIN_CALL_FAILED', `plugin ${plugin.name}: ${method} failed: ${errorText(error)}`);
     }
   }
+}
 
+/** What the config alone wants of `name`. */
+function configWants(config: DaemonConfig, name: string): WantedState {
+  return isPluginEnabled(config, name) ? 'loaded' : 'unloaded';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,8 @@ export type DaemonErrorCode =
   | 'PLUGIN_CALL_FAILED'
   | 'NO_DEFAULT_PROVIDER'
   | 'CONFIG_INVALID'
+  | 'OPERATION_CANCELLED'
+  | 'OUTCOME_UNKNOWN'
   | 'SHUTTING_DOWN';
 
 const HTTP_STATUS: Readonly<Record<DaemonErrorCode, number>> = {
@@ -21,6 +23,10 @@ const HTTP_STATUS: Readonly<Record<DaemonErrorCode, number>> = {
   PLUGIN_CALL_FAILED: 502,
   NO_DEFAULT_PROVIDER: 409,
   CONFIG_INVALID: 400,
+  // Another request changed the plugin's course first (an unload cancelled a waiting load): the request conflicted.
+  OPERATION_CANCELLED: 409,
+  // The call went out and no answer came back: like any upstream that gave no valid answer.
+  OUTCOME_UNKNOWN: 502,
   SHUTTING_DOWN: 503,
 };
 

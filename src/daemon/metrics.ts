@@ -34,7 +34,6 @@ const STATE_SET: Readonly<Record<PluginState, true>> = {
   crashed: true,
   backoff: true,
   failed: true,
-  unloaded: true,
   refused: true,
 };
 export const PLUGIN_STATES = Object.keys(STATE_SET) as readonly PluginState[];

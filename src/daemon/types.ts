@@ -2,26 +2,19 @@
 // and the CLI prints (design.md, "Plugin states in the daemon").
 import type { InstanceRecord } from '../host/cloud-provider-client.js';
 import type { IdleStatus } from './idle/status.js';
+import type { ObservedState, WantedState } from './supervisor/states.js';
 
 export type { InstanceRecord };
 
-/**
- * discovered → starting → serving → stopping → stopped;
- * serving → crashed → backoff → starting on an unexpected exit or failed health;
- * too many crashes: failed (unloaded, reason kept); unloaded by request;
- * refused: the file failed a security check (not executable, writable by others, pin mismatch).
- */
-export type PluginState =
-  | 'discovered'
-  | 'starting'
-  | 'serving'
-  | 'stopping'
-  | 'stopped'
-  | 'crashed'
-  | 'backoff'
-  | 'failed'
-  | 'unloaded'
-  | 'refused';
+/** Observed state: what the plugin's process does (supervisor/states.ts has the diagram). */
+export type PluginState = ObservedState;
+export type { WantedState };
+
+/** Who set the wanted state: the config (enabled, autoload) or an operator's load/unload/restart. */
+export type WantedBy = 'config' | 'operator';
+
+/** When the daemon starts a plugin it wants loaded: with the daemon, or at the first call that needs it. */
+export type StartMode = 'boot' | 'lazy';
 
 export interface ProviderIdentity {
   readonly name: string;
@@ -31,7 +24,16 @@ export interface ProviderIdentity {
 export interface PluginStatus {
   readonly name: string;
   readonly path: string;
+  /** What the operator or the config asked for; the daemon never starts a plugin wanted unloaded. */
+  readonly wanted: WantedState;
+  readonly wantedBy: WantedBy;
+  /** ISO-8601 time of the operator's request that set `wanted`; null when the config set it. */
+  readonly wantedSince: string | null;
+  readonly start: StartMode;
+  /** Observed state. */
   readonly state: PluginState;
+  /** The lifecycle job running now ("restart: restarted by request"), null when none. */
+  readonly job: string | null;
   /** Why it is in this state (the last transition's reason). */
   readonly reason: string;
   /** ISO-8601 time of the last transition. */
@@ -59,6 +61,8 @@ export interface DaemonStatus {
   readonly socket: string;
   readonly stateDir: string;
   readonly dryRun: boolean;
+  /** True from the moment the daemon was asked to stop: changes and plugin calls are refused (SHUTTING_DOWN). */
+  readonly shuttingDown: boolean;
   readonly defaultProvider: string | null;
   readonly plugins: { readonly total: number; readonly serving: number; readonly failed: number };
   readonly idle: IdleStatus;
@@ -77,7 +81,7 @@ export interface InstancesAnswer {
 export interface OperationAnswer {
   readonly plugin: string;
   readonly operation: 'stop' | 'start';
-  /** True when --dry-run kept the call from reaching the plugin at all (plugins other than local). */
+  /** True when the daemon is in dry run: the call reached no plugin, whatever the plugin is. */
   readonly dryRun: boolean;
   readonly message: string;
 }

@@ -61,6 +61,8 @@ export interface DaemonStartOptions {
   readonly dryRun?: boolean;
   /** Default 15 s: how long to wait for the API to answer. */
   readonly readyTimeoutMs?: number;
+  /** The plugins dir, socket and state dir in the config file instead of flags (flags win over a reload's changes to them). */
+  readonly pathsInConfig?: boolean;
 }
 
 export interface DaemonExit {
@@ -201,9 +203,16 @@ export class DaemonDir {
     return path;
   }
 
+  /** The config keys naming this directory's paths. */
+  get paths(): { pluginsDir: string; socket: string; stateDir: string } {
+    return { pluginsDir: this.pluginsDir, socket: this.socket, stateDir: this.stateDir };
+  }
+
   async start(options: DaemonStartOptions = {}): Promise<DaemonProcess> {
-    const args = ['daemon', '--plugins-dir', this.pluginsDir, '--socket', this.socket, '--state-dir', this.stateDir, '--log-level', 'debug'];
-    const config = options.config === undefined ? FAST_CONFIG : options.config;
+    const args = ['daemon', '--log-level', 'debug'];
+    if (options.pathsInConfig !== true) args.push('--plugins-dir', this.pluginsDir, '--socket', this.socket, '--state-dir', this.stateDir);
+    const given = options.config === undefined ? FAST_CONFIG : options.config;
+    const config = given !== null && options.pathsInConfig === true ? mergeConfig(given, this.paths) : given;
     if (config !== null) {
       await writeFile(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
       args.push('--config', this.configPath);

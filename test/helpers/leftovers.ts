@@ -126,3 +126,21 @@ export async function makeSocketParent(): Promise<SocketParent> {
     },
   };
 }
+
+/** Live (non-zombie) children of `ppid`, with their command lines. */
+export function liveChildren(ppid: number): Array<ProcStat & { readonly cmdline: string }> {
+  const children: Array<ProcStat & { readonly cmdline: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (!alive(stat) || stat.ppid !== ppid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
+    } catch {
+      continue;
+    }
+    children.push({ ...stat, cmdline });
+  }
+  return children;
+}

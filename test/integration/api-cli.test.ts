@@ -37,6 +37,11 @@ const INSTANCE: InstanceRecord = {
 function plugin(overrides: Partial<PluginStatus> & Pick<PluginStatus, 'name' | 'state'>): PluginStatus {
   return {
     path: `/etc/snoozebot/plugins/${overrides.name}`,
+    wanted: 'loaded',
+    wantedBy: 'config',
+    wantedSince: null,
+    start: 'boot',
+    job: null,
     reason: '',
     since: new Date(Date.now() - 60_000).toISOString(),
     pid: null,
@@ -95,6 +100,7 @@ function fakeControl() {
         socket: '/run/snoozebot/snoozebot.sock',
         stateDir: '/var/lib/snoozebot',
         dryRun: false,
+        shuttingDown: false,
         defaultProvider: 'aws',
         plugins: { total: 2, serving: 1, failed: 1 },
         idle: {
@@ -107,6 +113,7 @@ function fakeControl() {
           graceUntil: null,
           stopAt: null,
           provider: 'aws',
+          providerProblem: null,
           dryRun: false,
           lastSampleAt: new Date().toISOString(),
           signals: [{ signal: 'cpu', value: 37.5, threshold: 10, unit: '%', busy: true }],
@@ -253,11 +260,11 @@ describe('API server and CLI against a fake daemon', () => {
       const r = await cli(['plugins', 'list', '--socket', socketPath]);
       assert.equal(r.exitCode, 0, r.stderr);
       const [header, ...rows] = r.stdout.trimEnd().split('\n');
-      assert.match(header ?? '', /^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
+      assert.match(header ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
       const aws = rows.find((l) => l.startsWith('aws '));
       const broken = rows.find((l) => l.startsWith('broken '));
-      assert.match(aws ?? '', /^aws\s+serving\s+4242\s+3m1\ds\s+1\s+aws 1\.2\.0\s+-$/);
-      assert.match(broken ?? '', /^broken\s+failed\s+-\s+-\s+4\s+-\s+plugin exited with code 1/);
+      assert.match(aws ?? '', /^aws\s+loaded\s+serving\s+4242\s+3m1\ds\s+1\s+aws 1\.2\.0\s+-$/);
+      assert.match(broken ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+4\s+-\s+plugin exited with code 1/);
       assert.ok(broken?.endsWith('…'), 'a long error is cut');
       assert.ok(!r.stdout.includes('while starting'), 'the tail of the long error is not shown');
     });
@@ -289,7 +296,7 @@ describe('API server and CLI against a fake daemon', () => {
       const { result: r, calls } = await callsDuring(() => cli(['plugins', 'restart', 'aws', '--socket', socketPath]));
       assert.equal(r.exitCode, 0, r.stderr);
       assert.deepEqual(calls, ['restartPlugin aws']);
-      assert.match(r.stdout, /^aws: restarted, now serving/);
+      assert.match(r.stdout, /^aws: restarted; wanted loaded, now serving/);
     });
 
     test('instance info --json: the InstanceInfo fields', async () => {

@@ -55,11 +55,12 @@ test('the local plugin: listed serving, instance info, a dry-run stop, every tra
   assert.equal(info.state, 'running');
   if (info.launchTime !== null) assert.equal(new Date(info.launchTime).toISOString(), info.launchTime);
 
+  // Dry run: the daemon itself keeps StopInstance from the plugin.
   const stop = await daemon.cli('instance', 'stop', '--yes');
   assert.equal(stop.code, 0, stop.stderr);
-  assert.match(stop.stdout, /StopInstance accepted by plugin local.*dry run/);
+  assert.match(stop.stdout, /^dry run: would stop the instance through plugin local; nothing was sent to it/);
   const after = await daemon.cliJson<InstanceRecord>('instance', 'info');
-  assert.equal(after.state, 'stopped');
+  assert.equal(after.state, 'running');
   assert.equal(after.id, info.id);
   // The plugin was asked, not restarted.
   const [still] = await daemon.list();
@@ -75,13 +76,15 @@ test('plugins unload, load and restart through the CLI', async (t) => {
   assert.ok(first.pid !== null);
 
   const unloaded = await daemon.cliJson<PluginStatus>('plugins', 'unload', 'local');
-  assert.equal(unloaded.state, 'unloaded');
+  assert.equal(unloaded.state, 'stopped');
+  assert.equal(unloaded.wanted, 'unloaded');
   assert.equal(unloaded.pid, null);
   assert.equal(unloaded.reason, 'unloaded by request');
   await assertPidGone(first.pid);
   await assertGroupGone(first.pid);
   const info = await daemon.cliJson<PluginStatus>('plugins', 'info', 'local');
-  assert.equal(info.state, 'unloaded');
+  assert.equal(info.state, 'stopped');
+  assert.equal(info.wanted, 'unloaded');
   // Unloaded means unloaded: it is not restarted behind the user's back.
   assert.equal(info.restarts, 0);
 
@@ -98,14 +101,14 @@ test('plugins unload, load and restart through the CLI', async (t) => {
   // The text form says what happened.
   const text = await daemon.cli('plugins', 'unload', 'local');
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /local: unloaded, now unloaded/);
+  assert.match(text.stdout, /local: unloaded; wanted unloaded, now stopped \(unloaded by request\)/);
   await assertPidGone(restarted.pid);
 
-  const logged = await daemon.waitForTransitions('local', (trs) => trs.filter((tr) => tr.to === 'unloaded').length === 2, {
+  const logged = await daemon.waitForTransitions('local', (trs) => trs.filter((tr) => tr.to === 'stopped' && tr.reason === 'unloaded by request').length === 2, {
     what: 'two unloads',
   });
   const reasons = logged.map((tr) => `${tr.to} (${tr.reason})`);
-  for (const expected of ['unloaded (unloaded by request)', 'serving (loaded by request)', 'stopping (restarted by request)', 'serving (restarted by request)']) {
+  for (const expected of ['stopped (unloaded by request)', 'serving (loaded by request)', 'stopping (restarted by request)', 'serving (restarted by request)']) {
     assert.ok(reasons.includes(expected), `no transition ${expected} in ${JSON.stringify(reasons)}`);
   }
 });

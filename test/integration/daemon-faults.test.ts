@@ -109,7 +109,8 @@ test('a plugin that always exits early ends up failed with the reason; the other
   assert.equal(good?.restarts, 0);
   const instance = await daemon.cliJson<InstanceRecord>('instance', 'info', '--plugin', 'good');
   assert.equal(instance.region, 'local');
-  // With crashy failed, good is the default provider.
-  const byDefault = await daemon.cliJson<InstanceRecord>('instance', 'info');
-  assert.equal(byDefault.id, instance.id);
+  // A failed plugin is still wanted: the default does not silently move to the other one.
+  const byDefault = await daemon.cli('instance', 'info');
+  assert.equal(byDefault.code, 1);
+  assert.match(byDefault.stderr, /several plugins \(crashy, good\): name one with --plugin, or set "defaultProvider"/);
 });

@@ -1,10 +1,10 @@
-// Idle detection end to end: a real daemon in --dry-run with dist/plugins/local,
-// a nap time of two seconds, and a custom check the test turns busy and idle
+// Idle detection end to end: a real daemon with dist/plugins/local (whose
+// stop command only appends to a file), or in --dry-run, a nap time of two seconds, and a custom check the test turns busy and idle
 // by creating and removing a file. The real /proc is sampled; its thresholds
 // are left out of the decision (null) because this machine is busy running
 // other tests, so the check alone decides, as it would for a job queue.
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { IdleStatus } from '../../src/daemon/idle/status.js';
@@ -56,19 +56,21 @@ async function waitIdle(daemon: DaemonProcess, what: string, predicate: (s: Idle
 }
 
 describe('daemon idle detection (dry run, local plugin)', () => {
-  it('busy while the check says so; idle for the nap time → StopInstance once → the local plugin reports stopped', async (t) => {
+  it('busy while the check says so; idle for the nap time → StopInstance once → the stop command runs once', async (t) => {
     const dir = await DaemonDir.create(t);
     const busyFile = join(dir.root, 'busy');
+    const stopFile = join(dir.root, 'stops');
     await writeFile(busyFile, '');
     await dir.addPlugin('local', LOCAL_PLUGIN);
-    const daemon = await dir.start({ config: idleConfig(busyFile) });
+    const local = { env: { SNOOZEBOT_LOCAL_STOP_COMMAND: `echo stopped >> '${stopFile}'` } };
+    const daemon = await dir.start({ config: mergeConfig(idleConfig(busyFile), { plugins: { local } }), dryRun: false });
     await daemon.waitServing('local');
 
     const busy = await waitIdle(daemon, 'busy', (s) => s.phase === 'busy');
     assert.deepEqual(busy.busySignals, ['check:work']);
     assert.equal(busy.stopAt, null);
     assert.equal(busy.provider, 'local');
-    assert.equal(busy.dryRun, true);
+    assert.equal(busy.dryRun, false);
     const text = await daemon.cli('status');
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /busy/);
@@ -80,14 +82,14 @@ describe('daemon idle detection (dry run, local plugin)', () => {
     assert.deepEqual(idle.busySignals, []);
 
     const stopped = await waitIdle(daemon, 'stopped', (s) => s.phase === 'stopped');
-    assert.equal(stopped.lastStop?.outcome, 'dry-run');
+    assert.equal(stopped.lastStop?.outcome, 'stopped');
     assert.equal(stopped.lastStop?.plugin, 'local');
     assert.equal(stopped.lastStop?.attempts, 1);
     // The stop came after the nap time and the cancellation window.
     assert.ok(Date.parse(stopped.lastStop.at) - Date.parse(idle.since ?? '') >= 2_300);
 
     const info = await daemon.cliJson<{ state: string }>('instance', 'info', '--json');
-    assert.equal(info.state, 'stopped');
+    assert.equal(info.state, 'stopping');
 
     // Still idle for ten more samples: the stop is not repeated.
     const sampled = Date.parse(stopped.lastSampleAt ?? '');
@@ -95,21 +97,22 @@ describe('daemon idle detection (dry run, local plugin)', () => {
     const requested = daemon.logs.filter((l) => l.msg === 'stop of the instance requested');
     assert.equal(requested.length, 1, 'StopInstance exactly once');
     assert.equal(daemon.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('idle for the nap time')).length, 1);
+    assert.equal(await readFile(stopFile, 'utf8'), 'stopped\n', 'the stop command ran once');
 
     const metrics = await httpRequest(daemon.socket, 'GET', '/metrics');
-    assert.match(metrics.body, /^snoozebot_idle_stops_total\{outcome="dry-run"\} 1$/m);
+    assert.match(metrics.body, /^snoozebot_idle_stops_total\{outcome="stopped"\} 1$/m);
     assert.match(metrics.body, /^snoozebot_idle_phase\{phase="stopped"\} 1$/m);
     assert.match(metrics.body, /^snoozebot_idle_signal_busy\{signal="check:work"\} 0$/m);
   });
 
-  it('--dry-run: a provider other than local is never sent StopInstance', async (t) => {
+  it('--dry-run: no plugin is sent StopInstance, the local plugin included', async (t) => {
     const dir = await DaemonDir.create(t);
-    await dir.addNodeWrapper('cloud', tsFixture('well-behaved'));
-    const daemon = await dir.start({ config: idleConfig(join(dir.root, 'never'), { napTimeMs: 1_000, cancelWindowMs: 0, provider: 'cloud' }) });
-    await daemon.waitServing('cloud');
+    await dir.addPlugin('local', LOCAL_PLUGIN);
+    const daemon = await dir.start({ config: idleConfig(join(dir.root, 'never'), { napTimeMs: 1_000, cancelWindowMs: 0, provider: 'local' }) });
+    await daemon.waitServing('local');
     const stopped = await waitIdle(daemon, 'stopped', (s) => s.phase === 'stopped');
     assert.equal(stopped.lastStop?.outcome, 'dry-run');
-    assert.equal(stopped.lastStop?.plugin, 'cloud');
+    assert.equal(stopped.lastStop?.plugin, 'local');
     assert.match(stopped.lastStop?.message ?? '', /nothing was sent/);
     const metrics = await httpRequest(daemon.socket, 'GET', '/metrics');
     assert.doesNotMatch(metrics.body, /method="StopInstance"/, 'no StopInstance RPC reached the plugin');

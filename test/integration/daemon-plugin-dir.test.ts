@@ -57,7 +57,7 @@ test('a plugin dropped in, replaced atomically, then removed, while the daemon r
   assert.ok(replaced.pid !== null);
   await assertPidGone(replaced.pid);
   await assertGroupGone(replaced.pid);
-  await daemon.waitForTransition('dropped', 'unloaded', 'removed from the plugins directory');
+  await daemon.waitForTransition('dropped', 'stopped', 'removed from the plugins directory');
   const info = await daemon.cli('plugins', 'info', 'dropped');
   assert.equal(info.code, 1, info.stderr);
   assert.match(info.stderr, /no plugin named "dropped"/);

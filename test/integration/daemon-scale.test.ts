@@ -18,6 +18,7 @@ const logger = pino({ level: 'silent' });
 const SETTINGS: SupervisorSettings = {
   env: {},
   sha256: undefined,
+  start: 'boot',
   autoMtls: false,
   startTimeoutMs: 10_000,
   callTimeoutMs: 5_000,
@@ -34,6 +35,7 @@ test('plugins sharing a gate of 1 start one after another; one unloaded while it
       name,
       path: LOCAL_PLUGIN,
       settings: SETTINGS,
+      wanted: { state: 'loaded', by: 'config', at: null },
       logger,
       startGate: gate,
       hooks: {
@@ -43,7 +45,7 @@ test('plugins sharing a gate of 1 start one after another; one unloaded while it
         },
       },
     });
-    t.after(() => plugin.unload('test cleanup'));
+    t.after(() => plugin.shutdown('test cleanup'));
     return plugin;
   };
   const [a, b, c] = [make('a'), make('b'), make('c')];
@@ -55,12 +57,13 @@ test('plugins sharing a gate of 1 start one after another; one unloaded while it
   assert.equal(b.status().pid, null);
 
   await b.unload('unloaded while waiting');
-  assert.equal(b.status().state, 'unloaded');
+  assert.equal(b.status().state, 'stopped');
+  assert.equal(b.status().wanted, 'unloaded');
   assert.equal(gate.waiting, 1);
 
   const [aLoad, bLoad, cLoad] = await Promise.all(loads);
   assert.equal(aLoad, 'serving');
-  assert.match(bLoad ?? '', /not loaded \(unloaded/);
+  assert.match(bLoad ?? '', /start \(test\) was cancelled by a later unload \(unloaded while waiting\)/);
   assert.equal(cLoad, 'serving');
   assert.deepEqual(events, ['a spawned', 'a serving', 'c spawned', 'c serving']);
   assert.equal(gate.active, 0);

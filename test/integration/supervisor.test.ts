@@ -17,6 +17,7 @@ const logger = pino({ level: 'silent' });
 const FAST: SupervisorSettings = {
   env: {},
   sha256: undefined,
+  start: 'boot',
   autoMtls: false,
   startTimeoutMs: 5_000,
   callTimeoutMs: 5_000,
@@ -32,6 +33,7 @@ function supervise(t: TestContext, path: string, settings: SupervisorSettings = 
     name: 'p',
     path,
     settings,
+    wanted: { state: 'loaded', by: 'config', at: null },
     logger,
     hooks: {
       onTransition: (status, from) => {
@@ -42,7 +44,7 @@ function supervise(t: TestContext, path: string, settings: SupervisorSettings = 
     },
   });
   // Whatever a test asserts, its plugin is stopped afterwards.
-  t.after(() => plugin.unload('test cleanup'));
+  t.after(() => plugin.shutdown('test cleanup'));
   /** Resolves at the next transition into `state`. */
   const next = (state: PluginState) =>
     new Promise<PluginStatus>((resolve) => waiting.set(state, [...(waiting.get(state) ?? []), resolve]));
@@ -126,7 +128,8 @@ test('unload stops the process and keeps it stopped; calls then fail clearly', a
   await plugin.load('test');
   const pid = plugin.status().pid ?? 0;
   await plugin.unload('by request');
-  assert.equal(plugin.status().state, 'unloaded');
+  assert.equal(plugin.status().state, 'stopped');
+  assert.equal(plugin.status().wanted, 'unloaded');
   assert.equal(plugin.status().pid, null);
   await assertGroupGone(pid);
   await assert.rejects(

@@ -38,6 +38,7 @@ const BUSY: IdleStatus = {
   graceUntil: null,
   stopAt: null,
   provider: 'aws',
+  providerProblem: null,
   dryRun: false,
   lastSampleAt: '2026-11-23T13:47:48Z',
   signals: SIGNALS,
@@ -276,6 +277,7 @@ describe('formatStatusReport', () => {
     socket: '/run/snoozebot/snoozebot.sock',
     stateDir: '/var/lib/snoozebot',
     dryRun: false,
+    shuttingDown: false,
     defaultProvider: 'aws',
     plugins: { total: 1, serving: 1, failed: 0 },
   };

@@ -18,6 +18,11 @@ const NOW = new Date('2024-05-01T12:00:00.000Z');
 function plugin(p: Partial<PluginStatus> & Pick<PluginStatus, 'name' | 'state'>): PluginStatus {
   return {
     path: `/etc/snoozebot/plugins/${p.name}`,
+    wanted: 'loaded',
+    wantedBy: 'config',
+    wantedSince: null,
+    start: 'boot',
+    job: null,
     reason: '',
     since: '2024-05-01T11:00:00.000Z',
     pid: null,
@@ -78,9 +83,9 @@ test('formatPluginTable: header, uptime, provider, cut last error', () => {
   );
   const lines = text.split('\n');
   assert.equal(lines.length, 3);
-  assert.match(lines[0] ?? '', /^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
-  assert.match(lines[1] ?? '', /^aws\s+serving\s+42\s+3m12s\s+2\s+aws 1\.2\.0\s+-$/);
-  assert.match(lines[2] ?? '', /^broken\s+failed\s+-\s+-\s+5\s+-\s+exited with code 1: y+…$/);
+  assert.match(lines[0] ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
+  assert.match(lines[1] ?? '', /^aws\s+loaded\s+serving\s+42\s+3m12s\s+2\s+aws 1\.2\.0\s+-$/);
+  assert.match(lines[2] ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+5\s+-\s+exited with code 1: y+…$/);
   const error = (lines[2] ?? '').slice((lines[0] ?? '').indexOf('LAST ERROR'));
   assert.equal([...error].length, 60);
   assert.match(formatPluginTable([], NOW), /^no plugins/);
@@ -108,6 +113,7 @@ test('formatStatus and formatInstance', () => {
     socket: '/run/snoozebot/snoozebot.sock',
     stateDir: '/var/lib/snoozebot',
     dryRun: true,
+    shuttingDown: false,
     defaultProvider: null,
     plugins: { total: 3, serving: 2, failed: 1 },
   });

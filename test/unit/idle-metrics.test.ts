@@ -15,6 +15,7 @@ function status(overrides: Partial<IdleStatus> = {}): IdleStatus {
     graceUntil: null,
     stopAt: '2026-11-23T12:31:00.000Z',
     provider: 'aws',
+    providerProblem: null,
     dryRun: false,
     lastSampleAt: '2026-11-23T12:10:00.000Z',
     signals: [

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { DaemonError } from '../../src/daemon/errors.js';
 import type { Announcement } from '../../src/daemon/idle/announce.js';
 import { IdleMonitor } from '../../src/daemon/idle/monitor.js';
-import type { IdleStopper, StopAnswer } from '../../src/daemon/idle/monitor.js';
+import type { IdleStopper, StopAnswer, StopRoute } from '../../src/daemon/idle/monitor.js';
 import { IdleSampler } from '../../src/daemon/idle/sampler.js';
 import { DEFAULT_IDLE_SETTINGS } from '../../src/daemon/idle/settings.js';
 import type { IdleSettings } from '../../src/daemon/idle/settings.js';
@@ -27,16 +27,18 @@ type Behaviour = 'ok' | Error;
 class FakeStopper implements IdleStopper {
   readonly calls: Array<string | undefined> = [];
   readonly #script: Behaviour[];
+  /** What route() says blocks the stop (an unloaded plugin, no choice among several); null: nothing. */
+  problem: string | null = null;
 
   constructor(script: Behaviour[] = ['ok']) {
     this.#script = script;
   }
 
-  provider(configured: string | null): string | null {
-    return configured ?? 'aws';
+  route(configured: string | null): StopRoute {
+    return { plugin: configured ?? 'aws', problem: this.problem };
   }
 
-  async stop(provider: string | undefined): Promise<StopAnswer> {
+  async stop(provider: string): Promise<StopAnswer> {
     this.calls.push(provider);
     const behaviour = this.#script[Math.min(this.calls.length, this.#script.length) - 1] ?? 'ok';
     if (behaviour !== 'ok') throw behaviour;
@@ -187,10 +189,10 @@ describe('IdleMonitor over a fixture /proc tree', () => {
     assert.equal(r.stopper.calls.length, 0);
   });
 
-  it('a plugin restarting during the stop: retried with backoff, then it succeeds', async (t) => {
+  it('a plugin restarting during the stop: retried with backoff while nothing was sent, then it succeeds', async (t) => {
     const restarting = new DaemonError('PLUGIN_NOT_SERVING', 'plugin aws is not serving (backoff: restarting after a crash)');
-    const gone = new HostError('PLUGIN_CALL', 'StopInstance: connection dropped', { grpcCode: 'UNAVAILABLE' });
-    const r = await rig(t, { settings: { napTimeMs: MIN, cancelWindowMs: 0 }, script: [restarting, gone, 'ok'] });
+    const unreachable = new DaemonError('PLUGIN_NOT_SERVING', 'could not reach plugin aws; StopInstance was not sent (no connection to the plugin)');
+    const r = await rig(t, { settings: { napTimeMs: MIN, cancelWindowMs: 0 }, script: [restarting, unreachable, 'ok'] });
     const firstRetry = r.clock.whenTimerSet((ms) => ms === 1_000);
     // Idle from the first sample (10 s); the 7th (70 s) ends the nap and, with no window, stops.
     await r.samples(7);
@@ -228,6 +230,45 @@ describe('IdleMonitor over a fixture /proc tree', () => {
     await r.monitor.settled();
     status = r.monitor.status();
     assert.equal(r.stopper.calls.length, 2);
+  });
+
+  for (const [what, error, outcome] of [
+    [
+      'sent with no answer (deadline)',
+      new DaemonError('OUTCOME_UNKNOWN', 'unknown: StopInstance was sent to plugin aws and no answer came back (DEADLINE_EXCEEDED)'),
+      'unknown',
+    ],
+    [
+      'answered UNAVAILABLE by a live plugin (its cloud API is unreachable)',
+      new HostError('PLUGIN_CALL', 'plugin aws: StopInstance failed: UNAVAILABLE: EC2 unreachable', { grpcCode: 'UNAVAILABLE', delivery: 'answered' }),
+      'failed',
+    ],
+  ] as const) {
+    it(`a stop ${what}: never sent again, reported as ${outcome}`, async (t) => {
+      const r = await rig(t, { settings: { napTimeMs: MIN, cancelWindowMs: 0, stopAttempts: 5 }, script: [error, 'ok'] });
+      await r.steps(2);
+      await r.monitor.settled();
+      assert.equal(r.clock.pending, 1, 'no retry timer: only the next sample is scheduled');
+      await r.steps(30);
+      await r.monitor.settled();
+      assert.equal(r.stopper.calls.length, 1, 'StopInstance went out once for this decision');
+      const status = r.monitor.status();
+      assert.equal(status.lastStop?.outcome, outcome);
+      assert.equal(status.lastStop?.attempts, 1);
+      assert.ok(r.announcements.some((a) => a.event === 'failed' && a.details.outcome === outcome));
+    });
+  }
+
+  it('a stop that has nowhere to go (the plugin was unloaded): no call, the reason in the status', async (t) => {
+    const r = await rig(t, { settings: { napTimeMs: MIN, cancelWindowMs: 0 } });
+    r.stopper.problem = 'plugin aws was unloaded by the operator at 2026-11-30T10:00:00.000Z';
+    assert.equal(r.monitor.status().providerProblem, r.stopper.problem);
+    await r.steps(2);
+    await r.monitor.settled();
+    assert.equal(r.stopper.calls.length, 0);
+    const status = r.monitor.status();
+    assert.equal(status.lastStop?.outcome, 'failed');
+    assert.match(status.lastStop?.message ?? '', /cannot stop: plugin aws was unloaded by the operator/);
   });
 
   it('a plugin that stays away: gives up after stopAttempts and reports it', async (t) => {

@@ -60,7 +60,7 @@ export function pluginsCommands(yargs: Argv): Argv {
         withDaemon(args, async (client) => {
           const plugin = await client.pluginAction(args.name, action);
           if (args.json) printJson(plugin);
-          else printText(`${plugin.name}: ${PAST[action]}, now ${plugin.state}${plugin.reason ? ` (${plugin.reason})` : ''}`);
+          else printText(`${plugin.name}: ${PAST[action]}; wanted ${plugin.wanted}, now ${plugin.state}${plugin.reason ? ` (${plugin.reason})` : ''}`);
         }),
     );
   }

@@ -17,6 +17,8 @@ import type { MetricsSource, Reply } from './routes.js';
 export const DEFAULT_SOCKET_PATH = '/run/snoozebot/snoozebot.sock';
 export const SOCKET_MODE = 0o660;
 export const SOCKET_DIR_MODE = 0o755;
+/** How long close() waits for requests in flight to be answered before it cuts them off. */
+const IN_FLIGHT_GRACE_MS = 5_000;
 
 export interface ApiServerOptions {
   readonly socketPath: string;
@@ -123,7 +125,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return match.route.handler({ control, metrics, params: match.params, query: match.query, body });
   }
 
+  // Requests being answered: close() lets them finish before it cuts the connections.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
   const server = createServer((req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
     const started = performance.now();
     const method = req.method ?? '';
     const path = (req.url ?? '').slice(0, 300);
@@ -180,6 +190,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // No new connections from here; idle keep-alive ones go now, the ones with a request get its answer first.
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            new Promise<void>((resolve) => (drained = resolve)),
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, IN_FLIGHT_GRACE_MS))),
+          ]);
+          clearTimeout(timer);
+        }
         server.closeAllConnections();
         await closed;
         await unlink(socketPath).catch((error: unknown) => {

@@ -21,6 +21,7 @@ export const DEFAULT_DAEMON_SETTINGS: Omit<DaemonConfig, 'defaults' | 'plugins' 
 };
 
 export const DEFAULT_PLUGIN_SETTINGS: PluginTunables = {
+  start: 'boot',
   // go-plugin's default; plugins talk over a unix socket only the daemon can reach.
   autoMtls: false,
   startTimeoutMs: HOST_DEFAULTS.startTimeoutMs,

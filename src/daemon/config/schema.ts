@@ -103,8 +103,15 @@ export const stopSchema = z.strictObject(
   { error: expected('an object with stop timeouts') },
 );
 
+export const START_MODES = ['boot', 'lazy'] as const;
+
+const startMode = z.enum(START_MODES, {
+  error: expected('"boot" (start with the daemon) or "lazy" (start at the first call that needs it)'),
+});
+
 /** Settings that can be given for all plugins (defaults) or for one. */
 const tunables = {
+  start: startMode.optional(),
   autoMtls: flag.optional(),
   startTimeoutMs: milliseconds(1, 10 * MINUTE).optional(),
   callTimeoutMs: milliseconds(1, HOUR).optional(),

@@ -13,6 +13,7 @@ export function pluginSettings(config: Pick<DaemonConfig, 'defaults' | 'plugins'
     enabled: own?.enabled,
     env: { ...own?.env },
     sha256: own?.sha256,
+    start: own?.start ?? shared.start ?? builtIn.start,
     autoMtls: own?.autoMtls ?? shared.autoMtls ?? builtIn.autoMtls,
     startTimeoutMs: own?.startTimeoutMs ?? shared.startTimeoutMs ?? builtIn.startTimeoutMs,
     callTimeoutMs: own?.callTimeoutMs ?? shared.callTimeoutMs ?? builtIn.callTimeoutMs,

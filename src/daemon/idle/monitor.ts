@@ -32,12 +32,25 @@ export interface StopAnswer {
   readonly dryRun: boolean;
 }
 
+/** Which plugin a stop would go through now, and why it cannot if it cannot. */
+export interface StopRoute {
+  /** The configured plugin, else the daemon's default; null when there is none. */
+  readonly plugin: string | null;
+  /** Why no stop can go through it now (none chosen, unloaded by the operator, failed...); null when one can. */
+  readonly problem: string | null;
+}
+
 /** What the monitor needs of the daemon. */
 export interface IdleStopper {
-  /** The plugin a stop would go to now: the configured one, else the daemon's default; null if none. */
-  provider(configured: string | null): string | null;
-  /** StopInstance through the daemon (which honours --dry-run). */
-  stop(provider: string | undefined): Promise<StopAnswer>;
+  route(configured: string | null): StopRoute;
+  /** StopInstance through the daemon (which enforces --dry-run itself). */
+  stop(provider: string): Promise<StopAnswer>;
+}
+
+/** A stop that cannot go anywhere: never retried, reported as it is. */
+class StopBlockedError extends Error {
+  override readonly name = 'StopBlockedError';
+  readonly code = 'STOP_BLOCKED';
 }
 
 export interface IdleMonitorOptions {
@@ -112,7 +125,7 @@ export class IdleMonitor {
         napTimeMs: s.napTimeMs,
         checkIntervalMs: s.checkIntervalMs,
         graceUntil: new Date(this.#times().graceEndsAt).toISOString(),
-        provider: this.#stopper.provider(s.provider),
+        provider: this.#stopper.route(s.provider).plugin,
         dryRun: this.#dryRun,
         checks: s.checks.map((c) => c.name),
       },
@@ -177,6 +190,7 @@ export class IdleMonitor {
     const napping = snap.phase === 'idle' || snap.phase === 'announced' || snap.phase === 'stopping';
     const graceEndsAt = this.#idle.times.graceEndsAt;
     const stopAt = s.enabled ? this.#idle.stopDueAt() : null;
+    const route = this.#stopper.route(s.provider);
     return {
       enabled: s.enabled,
       phase: s.enabled ? snap.phase : 'disabled',
@@ -186,7 +200,8 @@ export class IdleMonitor {
       checkIntervalSeconds: s.checkIntervalMs / 1000,
       graceUntil: now < graceEndsAt ? iso(graceEndsAt) : null,
       stopAt: iso(stopAt),
-      provider: this.#stopper.provider(s.provider),
+      provider: route.plugin,
+      providerProblem: route.problem,
       dryRun: this.#dryRun,
       lastSampleAt: iso(this.#lastSampleAt),
       signals: this.#readings,
@@ -253,7 +268,7 @@ export class IdleMonitor {
 
   #act(action: IdleAction, now: number): void {
     const snap = this.#idle.snapshot();
-    const provider = this.#stopper.provider(this.#settings.provider);
+    const provider = this.#stopper.route(this.#settings.provider).plugin;
     const idleFor = snap.idleSince === null ? 0 : now - snap.idleSince;
     if (action === 'announce') {
       const stopAt = iso(this.#idle.stopDueAt());
@@ -268,37 +283,52 @@ export class IdleMonitor {
       this.#log.info({ busy }, message);
       this.#notify('cancelled', message, { provider, busySignals: snap.busySignals, signals: this.#readings });
     } else {
-      this.#stopping = this.#stop(provider, idleFor).finally(() => {
+      this.#stopping = this.#stop(idleFor).finally(() => {
         this.#stopping = undefined;
       });
     }
   }
 
-  async #stop(provider: string | null, idleFor: number): Promise<void> {
+  async #stop(idleFor: number): Promise<void> {
     const dryRun = this.#dryRun;
+    let provider = this.#stopper.route(this.#settings.provider).plugin;
     this.#log.warn({ provider, idleForMs: idleFor, dryRun }, `idle for the nap time: calling StopInstance${dryRun ? ' (dry run)' : ''}`);
-    const result = await callStopWithRetries(() => this.#stopper.stop(provider ?? undefined), {
+    // The route is looked up again before each attempt: an unload or a reload between two attempts counts.
+    const attempt = (): Promise<StopAnswer> => {
+      const route = this.#stopper.route(this.#settings.provider);
+      provider = route.plugin;
+      if (route.problem !== null || route.plugin === null) return Promise.reject(new StopBlockedError(`cannot stop: ${route.problem ?? 'no plugin to stop through'}`));
+      return this.#stopper.stop(route.plugin);
+    };
+    const result = await callStopWithRetries(attempt, {
       attempts: this.#settings.stopAttempts,
       clock: this.#clock,
       signal: this.#closing.signal,
       onRetry: (error, attempt, delayMs) =>
-        this.#log.warn({ provider, attempt, retryInMs: delayMs, error: error.message }, 'StopInstance could not reach the plugin; retrying'),
+        this.#log.warn({ provider, attempt, retryInMs: delayMs, error: error.message }, 'StopInstance was not sent: no plugin serving; retrying'),
     });
     const at = this.#clock.now();
     this.#idle.stopFinished(at, result.ok);
     let outcome: StopOutcome;
     if (result.ok) {
-      const noop = dryRun || result.answer.dryRun;
+      const noop = result.answer.dryRun;
       outcome = { at: iso(at) ?? '', outcome: noop ? 'dry-run' : 'stopped', plugin: result.answer.plugin, message: result.answer.message, attempts: result.attempts };
       this.#log.warn({ provider: result.answer.plugin, attempts: result.attempts, dryRun: noop }, `idle stop done: ${result.answer.message}`);
     } else {
+      const code = (result.error as { code?: unknown }).code;
+      const unknown = code === 'OUTCOME_UNKNOWN';
       const message = `${result.error.message}; the monitor will not try again until the machine has been busy and idle again (or the config is reloaded)`;
-      outcome = { at: iso(at) ?? '', outcome: 'failed', plugin: provider, message, attempts: result.attempts };
-      this.#log.error({ provider, attempts: result.attempts, code: (result.error as { code?: unknown }).code }, `idle stop failed: ${message}`);
+      outcome = { at: iso(at) ?? '', outcome: unknown ? 'unknown' : 'failed', plugin: provider, message, attempts: result.attempts };
+      this.#log.error({ provider, attempts: result.attempts, code }, `idle stop ${unknown ? 'outcome unknown' : 'failed'}: ${message}`);
     }
     this.#lastStop = outcome;
     this.#onStop?.(outcome);
-    this.#notify(outcome.outcome === 'failed' ? 'failed' : 'stopped', outcome.message, { provider: outcome.plugin, attempts: outcome.attempts, dryRun: outcome.outcome === 'dry-run' });
+    this.#notify(outcome.outcome === 'failed' || outcome.outcome === 'unknown' ? 'failed' : 'stopped', outcome.message, {
+      provider: outcome.plugin,
+      attempts: outcome.attempts,
+      dryRun: outcome.outcome === 'dry-run',
+      outcome: outcome.outcome,
+    });
   }
 
   #notify(event: AnnouncementEvent, message: string, details: Record<string, unknown>): void {

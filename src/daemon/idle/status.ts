@@ -31,7 +31,8 @@ export type IdlePhase = 'disabled' | 'starting' | 'busy' | 'idle' | 'announced' 
 export interface StopOutcome {
   /** ISO-8601. */
   readonly at: string;
-  readonly outcome: 'stopped' | 'dry-run' | 'failed';
+  /** unknown: StopInstance was sent and no answer came back; it may have been carried out. */
+  readonly outcome: 'stopped' | 'dry-run' | 'failed' | 'unknown';
   readonly plugin: string | null;
   readonly message: string;
   readonly attempts: number;
@@ -52,6 +53,8 @@ export interface IdleStatus {
   readonly stopAt: string | null;
   /** The plugin that would be asked to stop; null when none is configured or loaded. */
   readonly provider: string | null;
+  /** Why no stop can go through a plugin now, and what to do about it; null when one can. */
+  readonly providerProblem: string | null;
   readonly dryRun: boolean;
   /** ISO-8601 time of the latest sample. */
   readonly lastSampleAt: string | null;

@@ -1,23 +1,28 @@
-// StopInstance through the daemon, once, retried only while the plugin is
-// restarting or unreachable. A refusal (permissions, wrong instance state,
-// a plugin that failed for good) is final: the monitor reports it and does
-// not loop on it.
+// StopInstance through the daemon, at most once per decision: it is tried
+// again only when the previous attempt provably never reached a plugin (no
+// plugin serving, no connection before the request was written). A call
+// that went out is never repeated, whatever became of it: a refusal
+// (permissions, wrong instance state) is the plugin's answer, and a call
+// with no answer (a deadline, the connection lost because the machine is
+// already going down) may be carried out, so a second one could queue a
+// second power-off. Both are reported once, never looped on.
 import type { Clock } from './clock.js';
 
-/** Error codes (DaemonError, HostError) that mean "the plugin is not there right now". */
-const TRANSIENT_CODES = new Set(['PLUGIN_NOT_SERVING', 'PLUGIN_STOPPED', 'PLUGIN_UNHEALTHY', 'PLUGIN_START_TIMEOUT', 'PLUGIN_EXITED_EARLY']);
-/** gRPC statuses of a call that never reached a working provider. */
-const TRANSIENT_GRPC = new Set(['UNAVAILABLE', 'CANCELLED', 'DEADLINE_EXCEEDED', 'ABORTED', 'RESOURCE_EXHAUSTED']);
+/**
+ * Error codes (DaemonError, HostError) of a stop that was never sent: the
+ * daemon found no plugin serving (it restarts, or its start failed) or could
+ * not connect to it (act-failure.ts turns a not-sent call into PLUGIN_NOT_SERVING).
+ */
+const NOT_SENT_CODES = new Set(['PLUGIN_NOT_SERVING', 'PLUGIN_STOPPED', 'PLUGIN_UNHEALTHY', 'PLUGIN_START_TIMEOUT', 'PLUGIN_EXITED_EARLY']);
 
 export const FIRST_RETRY_DELAY_MS = 1_000;
 export const MAX_RETRY_DELAY_MS = 30_000;
 
 /** Read by shape, not class: errors cross the daemon/host boundary. */
-export function isTransientStopError(error: unknown): boolean {
+export function isNotSentStopError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, grpcCode } = error as { code?: unknown; grpcCode?: unknown };
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-  return code === 'PLUGIN_CALL' && typeof grpcCode === 'string' && TRANSIENT_GRPC.has(grpcCode);
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
 }
 
 export type StopCallResult<T> =
@@ -40,7 +45,7 @@ export async function callStopWithRetries<T>(call: () => Promise<T>, options: St
       return { ok: true, answer: await call(), attempts: attempt };
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const last = attempt >= options.attempts || !isTransientStopError(error) || aborted(options.signal);
+      const last = attempt >= options.attempts || !isNotSentStopError(error) || aborted(options.signal);
       if (last) return { ok: false, error, attempts: attempt };
       options.onRetry?.(error, attempt, delayMs);
       await wait(options.clock, delayMs, options.signal);
