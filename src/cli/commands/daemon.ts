@@ -77,13 +77,20 @@ async function run(args: DaemonArgs, argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     logger.info('SIGHUP: reloading the configuration and rescanning the plugins directory');
-    load().then(
-      (next) => daemon.reload(next),
-      (error: unknown) => {
-        // A broken edit must not take down a running daemon: keep the old configuration.
-        logger.error({ error: (error as Error).message }, 'configuration not reloaded; keeping the previous one');
-      },
-    );
+    load()
+      .then(
+        (next) => daemon.reload(next),
+        (error: unknown) => {
+          // A broken edit must not take down a running daemon: keep the old configuration.
+          logger.error({ error: (error as Error).message }, 'configuration not reloaded; keeping the previous one');
+        },
+      )
+      .catch((error: unknown) => logger.error({ error: (error as Error).message }, 'configuration reload failed; the daemon goes on with what it had'));
+  });
+  // A promise nobody handled is a bug in snoozebot, not a reason to drop the plugins it supervises: log it with its context.
+  process.on('unhandledRejection', (reason) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    logger.error({ error: error.message, code: (error as { code?: unknown }).code, stack: error.stack }, 'unhandled promise rejection; the daemon goes on');
   });
   process.on('uncaughtException', (error) => {
     logger.fatal({ error: error.message, stack: error.stack }, 'uncaught exception; stopping every plugin before exiting');
