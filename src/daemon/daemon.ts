@@ -89,6 +89,8 @@ export class Daemon implements DaemonControl {
   readonly #stateWrites = new Set<Promise<unknown>>();
   /** Per plugin, the pid of its process that exited last: a record arriving after that exit must not be written. */
   readonly #lastExited = new Map<string, number>();
+  /** Plugins whose file was removed and whose removal has not finished: a file that comes back revives them. */
+  readonly #removing = new Set<string>();
   /** The last warning about the idle stop's plugin choice, so it is logged when it changes, not at every transition. */
   #providerWarning: string | null = null;
 
@@ -299,7 +301,8 @@ export class Daemon implements DaemonControl {
       const plugin = known ?? this.#add(entry.name, entry.path);
       if (!entry.verdict.ok) this.#background(plugin.refuse(entry.verdict.reason), plugin.name, 'refusing it');
       else if (known !== undefined && known.state === 'refused') this.#background(known.replaced('its file passes the checks again'), known.name, 'starting it again');
-      else if (known === undefined && options.boot === true) this.#boot(plugin, 'found by a rescan');
+      else if (known === undefined && options.boot === true) this.#dropped(plugin, entry.path);
+      else if (known !== undefined && this.#removing.delete(entry.name)) this.#background(known.replaced('dropped into the plugins directory again'), known.name, 'starting it');
     }
     for (const name of [...this.#plugins.keys()]) if (!names.has(name)) await this.#onRemoved(name);
   }
@@ -342,6 +345,7 @@ export class Daemon implements DaemonControl {
         },
         onRemoved: (pluginName) => {
           if (this.#plugins.get(pluginName) !== plugin) return;
+          this.#removing.delete(pluginName);
           this.#plugins.delete(pluginName);
           this.#restartsSeen.delete(pluginName);
           this.#metrics.removePlugin(pluginName);
@@ -406,9 +410,14 @@ export class Daemon implements DaemonControl {
     const verdict = await inspectPlugin(path, { uid: this.#uid, sha256Pin: this.#pins()[name] });
     if (this.#shuttingDown) return;
     if (!verdict.ok) return this.#background(plugin.refuse(verdict.reason), name, 'refusing it');
-    this.#log.info({ plugin: name, path }, 'new plugin in the plugins directory');
-    // Back before its removal finished: the removal is undone by the same queue.
-    if (known !== undefined) return this.#background(known.replaced('dropped into the plugins directory again'), name, 'starting it');
+    if (known === undefined) return this.#dropped(plugin, path);
+    // Back before its removal finished: the removal is undone by the same queue. Otherwise a rescan saw it first.
+    if (this.#removing.delete(name)) this.#background(known.replaced('dropped into the plugins directory again'), name, 'starting it');
+  }
+
+  /** A new file, however the daemon noticed it (the watcher, a rescan). */
+  #dropped(plugin: SupervisedPlugin, path: string): void {
+    this.#log.info({ plugin: plugin.name, path }, 'new plugin in the plugins directory');
     this.#boot(plugin, 'dropped into the plugins directory');
     this.#checkProviderChoice();
   }
@@ -425,7 +434,8 @@ export class Daemon implements DaemonControl {
 
   async #onRemoved(name: string): Promise<void> {
     const plugin = this.#plugins.get(name);
-    if (plugin === undefined || this.#shuttingDown) return;
+    if (plugin === undefined || this.#shuttingDown || this.#removing.has(name)) return;
+    this.#removing.add(name);
     this.#background(plugin.remove('removed from the plugins directory'), name, 'stopping it');
   }
 
@@ -518,7 +528,9 @@ export class Daemon implements DaemonControl {
       await plugin.call(method, (c) => (operation === 'stop' ? c.stopInstance() : c.startInstance()), { retry: false, waitMs: CALL_WAIT_MS });
     } catch (error) {
       const failure = actFailure(plugin.name, method, error);
-      this.#log.error({ plugin: plugin.name, operation, code: (failure as { code?: unknown }).code, error: errorText(failure) }, `${method} failed`);
+      const code = (failure as { code?: unknown }).code;
+      // An outcome nobody knows deserves an operator's look; a refusal or a plugin that is away is in the answer.
+      this.#log[code === 'OUTCOME_UNKNOWN' ? 'error' : 'warn']({ plugin: plugin.name, operation, code, error: errorText(failure) }, `${method} failed`);
       throw failure;
     }
     const message = `${method} accepted by plugin ${plugin.name}`;

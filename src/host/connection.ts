@@ -10,13 +10,16 @@ import type { StdioData } from '../gen/plugin/grpc_stdio_pb.js';
 import { EmptySchema as WktEmptySchema } from '@bufbuild/protobuf/wkt';
 import { controllerService, healthService, PLUGIN_HEALTH_SERVICE, stdioService } from '../wire/services.js';
 import type { EphemeralCertificate } from '../wire/certificate.js';
-import { deliveryOf } from './delivery.js';
+import { ambiguous, deliveryOf } from './delivery.js';
 import type { Delivery } from './delivery.js';
 
 export interface ClientTls {
   readonly clientCert: EphemeralCertificate;
   readonly serverCertPem: string;
 }
+
+/** How long a probe of a connection that just failed a call may take: a live plugin answers a health check in a millisecond. */
+const PROBE_MS = 1_000;
 
 export function channelTarget(handshake: Handshake): string {
   return handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
@@ -79,12 +82,38 @@ export class PluginConnection {
         new Metadata(),
         { deadline },
         (error, response) => {
-          if (error) {
-            // The transport's own close is handled a turn later: look at the connection once it has been.
-            setImmediate(() => reject(new CallError(method.path, error, deliveryOf(error.code, this.#ready()))));
-          } else if (response === undefined) reject(new Error(`${method.path}: empty response`));
+          if (error) void this.#classify(error).then((delivery) => reject(new CallError(method.path, error, delivery)));
+          else if (response === undefined) reject(new Error(`${method.path}: empty response`));
           else resolve(response);
         },
+      );
+    });
+  }
+
+  /** Whether a failed call's status was the plugin's answer: for a status a broken transport gives too, ask the connection. */
+  async #classify(error: ServiceError): Promise<Delivery> {
+    if (!ambiguous(error.code)) return deliveryOf(error.code, true);
+    if (!this.#ready()) return deliveryOf(error.code, false);
+    try {
+      await this.#probe();
+      return deliveryOf(error.code, true);
+    } catch {
+      return deliveryOf(error.code, false);
+    }
+  }
+
+  /** One health check without waiting for a connection: fails at once on a connection that is gone. */
+  #probe(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const method = healthService.check;
+      this.#client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        create(HealthCheckRequestSchema, { service: PLUGIN_HEALTH_SERVICE }),
+        new Metadata(),
+        { deadline: Date.now() + PROBE_MS },
+        (error) => (error ? reject(error) : resolve()),
       );
     });
   }

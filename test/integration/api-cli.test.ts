@@ -263,7 +263,7 @@ describe('API server and CLI against a fake daemon', () => {
       assert.match(header ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
       const aws = rows.find((l) => l.startsWith('aws '));
       const broken = rows.find((l) => l.startsWith('broken '));
-      assert.match(aws ?? '', /^aws\s+loaded\s+serving\s+4242\s+3m1\ds\s+1\s+aws 1\.2\.0\s+-$/);
+      assert.match(aws ?? '', /^aws\s+loaded\s+serving\s+4242\s+3m\d\ds\s+1\s+aws 1\.2\.0\s+-$/);
       assert.match(broken ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+4\s+-\s+plugin exited with code 1/);
       assert.ok(broken?.endsWith('…'), 'a long error is cut');
       assert.ok(!r.stdout.includes('while starting'), 'the tail of the long error is not shown');

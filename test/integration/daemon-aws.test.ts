@@ -16,8 +16,12 @@ async function daemonWithAws(t: TestContext, world: World, env: Readonly<Record<
   const dir = await DaemonDir.create(t);
   await dir.addPlugin('aws', AWS_PLUGIN);
   // Not a dry run: a dry-run daemon never sends StopInstances to a cloud plugin.
+  // The plugin loads the AWS SDK at its first call, which can hold its event loop for half a second on a
+  // loaded machine: health checks with the default deadline, so that is not taken for a hang.
   const daemon = await dir.start({
-    config: mergeConfig(FAST_CONFIG, { plugins: { aws: { env: world.env({ AWS_MAX_ATTEMPTS: '2', ...env }) } } }),
+    config: mergeConfig(FAST_CONFIG, {
+      plugins: { aws: { health: { intervalMs: 1_000, timeoutMs: 900, misses: 3 }, env: world.env({ AWS_MAX_ATTEMPTS: '2', ...env }) } },
+    }),
     dryRun: false,
   });
   await daemon.waitServing('aws');

@@ -144,7 +144,7 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
       break;
     }
     case 'removed':
-      check.expect(has(trs, 'unloaded', 'removed from the plugins directory'), 'unloaded: removed from the plugins directory');
+      check.expect(has(trs, 'stopped', 'removed from the plugins directory'), 'stopped: removed from the plugins directory');
       check.expect(window.some(isNewInDirectory), 'new plugin in the plugins directory (put back)');
       check.expect(has(trs, 'serving', 'dropped into the plugins directory'), 'serving again once put back');
       break;

@@ -14,7 +14,15 @@ import { LATE_HANDSHAKE_S } from './run-dir.js';
 export const START_TIMEOUT_MS = 3_000;
 export const MAX_CRASHES = 4;
 
+/** The daemon's config for a run: SOAK_CONFIG, and the writer plugins' stop command (a line appended to `stopFile`). */
+export function soakConfig(writers: readonly string[], stopFile: string): unknown {
+  const env = { SNOOZEBOT_LOCAL_STOP_COMMAND: `echo stop >> '${stopFile}'` };
+  return { ...SOAK_CONFIG, plugins: Object.fromEntries(writers.map((name) => [name, { env }])) };
+}
+
 export const SOAK_CONFIG = {
+  // Not a dry run: the writers' instance stop must reach their plugins. Idle stops are off.
+  idle: { enabled: false },
   defaults: {
     startTimeoutMs: START_TIMEOUT_MS,
     health: { intervalMs: 200, timeoutMs: 150, misses: 3 },

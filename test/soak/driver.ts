@@ -11,7 +11,13 @@
 // 4. the daemon holds no more descriptors than after its warm-up, with
 //    every plugin serving and no client connected in both cases;
 // 5. no API or CLI call failed, with p50/p99 latency during the soak;
-// 6. every fault is accounted for in the daemon's log.
+// 6. every fault is accounted for in the daemon's log;
+// 7. the writers (load, unload, restart, instance stop, SIGHUP reloads on
+//    plugins of their own, test/soak/writers.ts) got only the documented
+//    answers, every stop accepted ran the stop command once, and every
+//    reload was applied;
+// 8. the lifecycle invariants (test/soak/invariants.ts) held at every look
+//    during the run, not only at its end.
 //
 // The same code runs the short form (test/soak/soak.test.ts, in npm test)
 // and the long form (scripts/soak.ts, npm run soak); only SoakOptions differ.
@@ -23,19 +29,21 @@ import { buildGoInterop } from '../interop/go-build.js';
 import { accountFaults } from './accounting.js';
 import { apiRequest, listPlugins, pluginAction } from './api.js';
 import { API_ENDPOINTS, ApiLoad, CLI_COMMANDS } from './api-load.js';
-import { SOAK_CONFIG } from './config.js';
+import { soakConfig } from './config.js';
 import { FaultRunner } from './fault-runner.js';
 import type { FaultRecord } from './fault.js';
 import { Latencies } from './latency.js';
 import type { SoakOptions } from './options.js';
 import { strayProcesses, strayTmpEntries } from './leftover-checks.js';
 import { pluginSet } from './plugin-set.js';
+import { InvariantWatch } from './invariants.js';
 import { fdKindsDiff, fdSnapshot, ProcessTracker, settledFdSnapshot } from './processes.js';
 import { Random } from './random.js';
 import type { FinalPlugin, SoakReport } from './report.js';
 import { RunDir } from './run-dir.js';
 import { SoakDaemon } from './soak-daemon.js';
 import { describePlugin, waitUntil } from './waits.js';
+import { WriteLoad } from './writers.js';
 
 /**
  * Descriptors the daemon may hold at the end beyond its count after the
@@ -89,14 +97,18 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     goSkipped = build.reason;
     log(`soak: leaving the Go plugins out: ${build.reason}`);
   }
-  const plugins = pluginSet(options.plugins, build.ok);
+  const faulted = pluginSet(options.plugins, build.ok);
+  const writerPlugins = Array.from({ length: options.writerPlugins }, (_, i) => ({ name: `writer-${String(i + 1).padStart(2, '0')}`, kind: 'local' as const }));
+  const plugins = [...faulted, ...writerPlugins];
   const names = plugins.map((p) => p.name);
+  const writerNames = writerPlugins.map((p) => p.name);
   const run = await RunDir.create();
-  log(`soak: seed ${options.seed}, ${plugins.length} plugins, ${options.faults} faults, run directory ${run.root}`);
+  log(`soak: seed ${options.seed}, ${plugins.length} plugins (${writerNames.length} for the writers), ${options.faults} faults, run directory ${run.root}`);
   await run.prepare(plugins, build.ok ? build.plugin : undefined, options.startNoiseLines);
   for (const p of plugins) await run.installGood(p.name);
+  const stopFile = join(run.root, 'stops');
 
-  const daemon = await SoakDaemon.start(run, SOAK_CONFIG);
+  const daemon = await SoakDaemon.start(run, soakConfig(writerNames, stopFile));
   // If this process ends early (a test timeout, Ctrl-C), the daemon still stops its plugins.
   const stopOnExit = () => daemon.child.kill('SIGTERM');
   process.once('exit', stopOnExit);
@@ -170,16 +182,51 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
         log(`soak: ${done}/${options.faults} faults, ${((Date.now() - t0) / 1000).toFixed(0)} s, ${load.errorCount} API errors`);
       }
     };
-    const runner = new FaultRunner(ctx, plugins, parked, onFault);
+    const runner = new FaultRunner(ctx, faulted, parked, onFault);
+    const writers = new WriteLoad({
+      socket: run.socket,
+      names: writerNames,
+      clients: options.writerClients,
+      minMutating: options.minMutatingCalls,
+      reloadEveryMs: options.reloadEveryMs,
+      daemon: daemon.child,
+      stopFile,
+      random: new Random(options.seed ^ 0x3717e5),
+    });
+    const invariants = new InvariantWatch(run.socket, daemon.pid, options.invariantEveryMs);
     load.start();
+    writers.start();
+    invariants.start();
     try {
       await runner.run();
+      // The writers go on until they made their share of mutating calls.
+      await writers.stop();
     } finally {
+      await writers.stop();
       await load.stop();
+      await invariants.stop();
     }
     const faultPhaseMs = Date.now() - t0;
     if (runner.deadlineHit) problems.push(`the deadline (${options.deadlineMs} ms) stopped the run after ${runner.records.length} of ${options.faults} faults`);
     else if (runner.records.length < options.faults) problems.push(`only ${runner.records.length} of ${options.faults} faults were injected`);
+
+    // ---- the writers: documented answers only, one stop command per stop, every reload applied ----
+    const writes = writers.counts();
+    if (writes.errorCount > 0) problems.push(`${writes.errorCount} writer calls got an answer the API does not document for them: ${writes.errors.slice(0, 5).join('; ')}`);
+    if (writes.mutating < options.minMutatingCalls) problems.push(`the writers made ${writes.mutating} mutating calls, fewer than ${options.minMutatingCalls}`);
+    for (const name of writerNames) {
+      const answer = await pluginAction(run.socket, name, 'load');
+      if (answer.status !== 200) problems.push(`POST /v1/plugins/${name}/load after the writers answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    }
+    const stopCommands = await writers.stopCommandsRun();
+    if (stopCommands < writes.stops.accepted || stopCommands > writes.stops.accepted + writes.stops.unknown) {
+      problems.push(`the stop command ran ${stopCommands} times for ${writes.stops.accepted} stops accepted and ${writes.stops.unknown} with an unknown outcome`);
+    }
+    const reloadsApplied = () => daemon.ownLines().filter((l) => l.line.msg === 'configuration reloaded').length;
+    await waitUntil(async () => reloadsApplied() >= writes.reloads, 'every SIGHUP applied', SETTLE_MS).catch(() => undefined);
+    if (reloadsApplied() !== writes.reloads) problems.push(`${writes.reloads} SIGHUPs sent, ${reloadsApplied()} reloads applied`);
+    await invariants.look().catch((error: unknown) => problems.push(`the last invariant look failed: ${(error as Error).message}`));
+    for (const v of invariants.violations.slice(0, 10)) problems.push(`lifecycle invariant broken at ${v}`);
 
     // ---- settle: every plugin serving, or failed (the parked ones) ----
     let finalStatuses: PluginStatus[] = [];
@@ -276,6 +323,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
       faultPhaseMs,
       deadlineHit: runner.deadlineHit,
       accounts,
+      writes: { ...writes, stopCommands, reloadsApplied: reloadsApplied() },
+      invariants: { looks: invariants.looks, violations: invariants.violations },
       api: {
         byKind,
         apiTotal: Latencies.merge(apiStats).summary(),

@@ -6,8 +6,8 @@
 //   exit of a serving plugin, "plugin … unexpectedly" {code, signal};
 //   "plugin left processes behind; killing its process group".
 // - src/daemon/supervisor/supervised-plugin.ts: every transition {from, to,
-//   reason}; "plugin health check failed" {misses}; "plugin restarted during
-//   the call; retrying once it serves" {method}.
+//   reason}; "plugin health check failed" {misses}; "the plugin died during
+//   the call; retrying once it serves again" {method}.
 // - src/daemon/daemon.ts: "new plugin in the plugins directory".
 import type { SeqLine } from './soak-daemon.js';
 
@@ -52,7 +52,7 @@ export function exits(lines: readonly SeqLine[]): ExitSeen[] {
 export const isHealthMiss = (l: SeqLine): boolean => l.line.msg === 'plugin health check failed';
 export const isGroupKilled = (l: SeqLine): boolean => l.line.msg === 'plugin left processes behind; killing its process group';
 export const isCallRetry = (l: SeqLine): boolean =>
-  l.line.msg === 'plugin restarted during the call; retrying once it serves' && l.line.method === 'GetInstanceInfo';
+  l.line.msg === 'the plugin died during the call; retrying once it serves again' && l.line.method === 'GetInstanceInfo';
 export const isNewInDirectory = (l: SeqLine): boolean => l.line.msg === 'new plugin in the plugins directory';
 
 /** The crash reason the supervisor gives an exit: "process killed by SIGKILL", "process exited with code 3". */

@@ -15,6 +15,16 @@ export interface SoakOptions {
   readonly apiPauseMs: number;
   /** Pause between real CLI invocations. */
   readonly cliPauseMs: number;
+  /** Copies of the local plugin that only the writers act on (faults leave them alone). */
+  readonly writerPlugins: number;
+  /** Writer clients calling load, unload, restart, instance stop and info without a break. */
+  readonly writerClients: number;
+  /** Mutating calls the writers make at least (they go on after the faults until then). */
+  readonly minMutatingCalls: number;
+  /** A SIGHUP every this often while the writers run. */
+  readonly reloadEveryMs: number;
+  /** How often the lifecycle invariants are checked against /proc. */
+  readonly invariantEveryMs: number;
   /** Short lines per stream in a flood; each flood also sends one long line per stream. */
   readonly floodLines: number;
   readonly floodLongBytes: number;
@@ -37,6 +47,11 @@ export const SHORT_FORM: Omit<SoakOptions, 'seed' | 'requireGo'> = {
   apiClients: 2,
   apiPauseMs: 20,
   cliPauseMs: 1_500,
+  writerPlugins: 2,
+  writerClients: 3,
+  minMutatingCalls: 150,
+  reloadEveryMs: 1_000,
+  invariantEveryMs: 250,
   floodLines: 1_000,
   floodLongBytes: 200_000,
   startNoiseLines: 3_000,
@@ -52,6 +67,11 @@ export const LONG_FORM: Omit<SoakOptions, 'seed' | 'requireGo'> = {
   apiClients: 3,
   apiPauseMs: 10,
   cliPauseMs: 1_000,
+  writerPlugins: 3,
+  writerClients: 8,
+  minMutatingCalls: 5_000,
+  reloadEveryMs: 1_500,
+  invariantEveryMs: 250,
   floodLines: 5_000,
   floodLongBytes: 1_000_000,
   startNoiseLines: 20_000,

@@ -7,6 +7,7 @@ import type { LatencySummary } from './latency.js';
 import type { LoadError, LoadKind } from './api-load.js';
 import type { SoakOptions } from './options.js';
 import type { SoakPlugin } from './run-dir.js';
+import type { WriteCounts } from './writers.js';
 
 export interface FdCounts {
   readonly total: number;
@@ -36,6 +37,8 @@ export interface SoakReport {
   readonly faultPhaseMs: number;
   readonly deadlineHit: boolean;
   readonly accounts: readonly FaultAccount[];
+  readonly writes: WriteCounts & { readonly stopCommands: number; readonly reloadsApplied: number };
+  readonly invariants: { readonly looks: number; readonly violations: readonly string[] };
   readonly api: {
     readonly byKind: ReadonlyArray<readonly [LoadKind, LatencySummary]>;
     /** The raw API endpoints together (the CLI rows are separate: each is a node process start). */
@@ -125,6 +128,19 @@ export function formatReport(r: SoakReport): string {
     out.push(`  notes (${notes.length}):`);
     for (const n of notes.slice(0, 20)) out.push(`    ${n}`);
   }
+
+  out.push('');
+  const w = r.writes;
+  out.push(`writers: ${w.mutating} mutating calls, ${w.errorCount} with an undocumented answer; ${w.reloads} SIGHUPs sent, ${w.reloadsApplied} reloads applied`);
+  out.push(`  calls:   ${Object.entries(w.calls).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  out.push(`  answers: ${Object.entries(w.answers).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} × ${n}`).join(', ')}`);
+  out.push(
+    `  instance stop: ${w.stops.accepted} accepted, ${w.stops.unknown} unknown (sent, no answer), ${w.stops.notSent} not sent; ` +
+      `stop command run ${w.stopCommands} times (must be ${w.stops.accepted}${w.stops.unknown > 0 ? ` to ${w.stops.accepted + w.stops.unknown}` : ''})`,
+  );
+  for (const e of w.errors.slice(0, 10)) out.push(`  error: ${e}`);
+  out.push(`lifecycle invariants: ${r.invariants.looks} looks at /proc and the API, ${r.invariants.violations.length} violations`);
+  for (const v of r.invariants.violations.slice(0, 10)) out.push(`  ${v}`);
 
   out.push('');
   out.push(`API/CLI during the soak: ${r.api.apiTotal.count + r.api.cliTotal.count} calls, ${r.api.errorCount} errors`);

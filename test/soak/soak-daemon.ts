@@ -1,7 +1,7 @@
 // The real `snoozebot daemon` process a soak runs against, and its JSON log.
 //
-// Like test/helpers/daemon.ts's DaemonProcess (same command line: --dry-run,
-// debug logs, a TMPDIR in the run's directory), but usable outside node:test
+// Like test/helpers/daemon.ts's DaemonProcess (debug logs, a TMPDIR in the
+// run's directory; not in dry run, so the writers' stops reach a plugin), but usable outside node:test
 // (scripts/soak.ts) and built for hours of log: every line gets a sequence
 // number, lines are indexed by plugin, and the floods the soak provokes are
 // counted rather than kept (a flood is thousands of lines, and the accounting
@@ -99,7 +99,6 @@ export class SoakDaemon {
       '--state-dir', run.stateDir,
       '--config', run.configPath,
       '--log-level', 'debug',
-      '--dry-run',
     ];
     const daemon = new SoakDaemon(run, args);
     try {

@@ -38,6 +38,15 @@ test('soak (short form): the daemon survives random plugin faults under API load
   );
   assert.ok(report.api.apiTotal.count > 0 && report.api.cliTotal.count > 0, `the API and the CLI were called (${context})`);
   assert.equal(report.api.errorCount, 0, `API/CLI errors: ${JSON.stringify(report.api.errors.slice(0, 5))} (${context})`);
+  assert.ok(report.writes.mutating >= SHORT_FORM.minMutatingCalls, `mutating calls made (${context})`);
+  assert.equal(report.writes.errorCount, 0, `writer calls with an undocumented answer: ${JSON.stringify(report.writes.errors.slice(0, 5))} (${context})`);
+  assert.ok(
+    report.writes.stopCommands >= report.writes.stops.accepted && report.writes.stopCommands <= report.writes.stops.accepted + report.writes.stops.unknown,
+    `stop commands run against stops accepted (${context})`,
+  );
+  assert.equal(report.writes.reloadsApplied, report.writes.reloads, `SIGHUP reloads applied (${context})`);
+  assert.ok(report.invariants.looks > 0, `the invariants were looked at (${context})`);
+  assert.deepEqual(report.invariants.violations, [], `lifecycle invariants (${context})`);
   assert.deepEqual(
     report.accounts.filter((a) => a.missing.length > 0).map((a) => `#${a.fault.id} ${a.fault.kind} ${a.fault.plugin}: ${a.missing.join('; ')}`),
     [],
