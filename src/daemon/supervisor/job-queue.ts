@@ -133,12 +133,12 @@ export class JobQueue<J extends Job> {
     const abort = new AbortController();
     this.#running = { entry, abort };
     this.#run(entry.job, abort.signal).then(
-      () => this.#finish(entry, () => entry.settle.resolve()),
-      (error: unknown) => this.#finish(entry, () => entry.settle.reject(error)),
+      () => this.#finish(() => entry.settle.resolve()),
+      (error: unknown) => this.#finish(() => entry.settle.reject(error)),
     );
   }
 
-  #finish(entry: Entry<J>, settle: () => void): void {
+  #finish(settle: () => void): void {
     this.#running = undefined;
     settle();
     this.#pump();
