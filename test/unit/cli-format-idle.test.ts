@@ -43,6 +43,7 @@ const BUSY: IdleStatus = {
   signals: SIGNALS,
   busySignals: ['cpu', 'sessions'],
   lastStop: null,
+  phaseChanges: [],
 };
 
 const QUIET: readonly SignalReading[] = SIGNALS.map((s) =>

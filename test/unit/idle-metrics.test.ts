@@ -24,6 +24,7 @@ function status(overrides: Partial<IdleStatus> = {}): IdleStatus {
     ],
     busySignals: [],
     lastStop: null,
+    phaseChanges: [],
     ...overrides,
   };
 }

@@ -74,7 +74,7 @@ async function rig(
     ...options.settings,
   };
   // An empty search path: no nvidia-smi, whatever this machine has.
-  const sampler = new IdleSampler({ root: tree.root, thresholds: settings.thresholds, checks: settings.checks, gpuLookupPath: '', now: () => clock.now() });
+  const sampler = new IdleSampler({ root: tree.root, thresholds: settings.thresholds, checks: settings.checks, toolPath: '', now: () => clock.now() });
   const stopper = new FakeStopper(options.script);
   const announcements: Announcement[] = [];
   const monitor = new IdleMonitor({
