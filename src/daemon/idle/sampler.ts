@@ -119,7 +119,7 @@ function gpuDetail(gpu: GpuUtilization): string | undefined {
 /** "on eth0", "on eth0, ens6", "on every interface but lo (none has a device under /sys/class/net)". */
 function interfacesDetail(choice: InterfaceChoice): string {
   if (choice.basis === 'all') return 'on every interface but lo (none has a device under /sys/class/net)';
-  if (choice.counted.length === 0) return choice.basis === 'configured' ? 'no interface matches idle.networkInterfaces' : 'no physical interface';
+  if (choice.counted.length === 0) return choice.basis === 'configured' ? '(no interface matches idle.networkInterfaces)' : '(no interface)';
   const shown = choice.counted.slice(0, 4).join(', ');
   return `on ${shown}${choice.counted.length > 4 ? ` and ${choice.counted.length - 4} more` : ''}`;
 }
