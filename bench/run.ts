@@ -28,6 +28,8 @@ import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
 import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
 import type { IdleSamples } from './measure-idle.js';
+import { emptyCrowdSamples, measureCrowdInto } from './measure-idle-crowd.js';
+import type { CrowdSamples } from './measure-idle-crowd.js';
 import type { ParallelFloorSamples } from './measure-floor.js';
 import { timeNodeNoops } from './measure-process.js';
 import { emptyScaleSamples, measureScale } from './measure-scale.js';
@@ -226,9 +228,10 @@ async function main(): Promise<void> {
   const parallelFloor = new Series<ParallelFloorSamples>(`${N} × fork/exec local at once`, emptyParallelFloorSamples(), feeds(['r4', 's1', 's4']));
   const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
   const idle = new Series<IdleSamples>('idle monitor', emptyIdleSamples(), feeds(['n1', 'n2', 'n3', 'n4']));
+  const crowd = new Series<CrowdSamples>('idle monitor, 20 sessions and 50 interfaces', emptyCrowdSamples(), feeds(['n5']));
   const allSeries = [
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
-    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle,
+    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle, crowd,
   ];
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
@@ -295,6 +298,8 @@ async function main(): Promise<void> {
   // Issue 6: the idle monitor on this machine's /proc, in a process of its own.
   if (idle.usable) log(`idle monitor: ${IDLE_SAMPLES.toLocaleString('en-US')} samples back to back…`);
   await idle.step((s) => measureIdleInto(s, join(ROOT, 'dist/js')));
+  // Issue 17: the same on a crowded machine, against the plain sample in the same process.
+  await crowd.step((s) => measureCrowdInto(s, join(ROOT, 'dist/js')));
 
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
@@ -388,6 +393,19 @@ async function main(): Promise<void> {
         idle,
         (s) => s.heapGrowth,
         { label: 'heap before', series: idle, pick: (s: IdleSamples) => s.heapBefore },
+      ),
+      row(
+        {
+          id: 'n5',
+          label: 'idle sample with 20 sessions and 50 interfaces: CPU per sample',
+          target: { kind: 'absolute', maxNs: 1e6 },
+          note:
+            'a fixture root: 20 live utmp sessions with a terminal each, 50 interfaces (2 physical); batches of 100, alternating with ' +
+            `the plain sample of this machine (n1's setting) in the same process; = ${ofCore(crowd.samples.crowdCpu)}; reference: that plain sample`,
+        },
+        crowd,
+        (s) => s.crowdCpu,
+        { label: 'n1 (plain sample)', series: crowd, pick: (s: CrowdSamples) => s.plainCpu },
       ),
     ],
   };

@@ -3,7 +3,7 @@
 // stop or why it will not. Pure like format.ts: `now` and the time zone are
 // parameters so the output is testable.
 import type { DaemonStatus } from '../daemon/types.js';
-import type { IdleStatus, SignalReading, StopOutcome } from '../daemon/idle/status.js';
+import type { IdleStatus, PhaseChange, SessionActivity, SignalReading, StopOutcome } from '../daemon/idle/status.js';
 import { cut, formatKeyValues, formatStatus, formatTable, humanizeDuration } from './format.js';
 
 const NONE = '-';
@@ -22,10 +22,26 @@ export function formatStatusReport(status: DaemonStatus, now: Date, options: Idl
   return `${daemon}\n\n${formatIdle(idle, now, options)}`;
 }
 
-/** The idle summary lines, then the signal table when there are readings. */
+/** The idle summary lines, then the signal table when there are readings, then the sessions like `w`. */
 export function formatIdle(idle: IdleStatus, now: Date, options: IdleFormatOptions = {}): string {
-  const summary = formatIdleSummary(idle, now, options);
-  return idle.signals.length === 0 ? summary : `${summary}\n\n${formatSignalTable(idle.signals)}`;
+  const parts = [formatIdleSummary(idle, now, options)];
+  if (idle.signals.length > 0) parts.push(formatSignalTable(idle.signals));
+  const sessions = idle.signals.find((reading) => reading.signal === 'sessions')?.sessions ?? [];
+  if (sessions.length > 0) parts.push(formatSessionTable(sessions, now, options.timeZone));
+  return parts.join('\n\n');
+}
+
+/** USER TTY FROM LOGIN@ IDLE COUNTS, one row per session, as `w` lists them. */
+export function formatSessionTable(sessions: readonly SessionActivity[], now: Date, timeZone?: string): string {
+  const rows = sessions.map((session) => [
+    session.user || '?',
+    session.line || (session.service === undefined ? NONE : `(${session.service})`),
+    session.host || NONE,
+    session.loginTime === null ? NONE : clockTime(session.loginTime, now, timeZone),
+    session.idleSeconds === null ? '?' : humanizeDuration(session.idleSeconds),
+    session.counted ? (session.idleSeconds === null ? 'yes (input unknown)' : 'yes') : 'no',
+  ]);
+  return formatTable([['USER', 'TTY', 'FROM', 'LOGIN@', 'IDLE', 'COUNTS'], ...rows]);
 }
 
 export function formatIdleSummary(idle: IdleStatus, now: Date, options: IdleFormatOptions = {}): string {
@@ -48,8 +64,19 @@ export function formatIdleSummary(idle: IdleStatus, now: Date, options: IdleForm
       idle.lastSampleAt === null ? 'none yet' : `${clock(idle.lastSampleAt)}${ago === undefined ? '' : ` (${humanizeDuration(-ago)} ago)`}`,
     ]);
   }
+  const interfaces = idle.signals.find((reading) => reading.signal === 'network')?.interfaces;
+  if (idle.enabled && interfaces !== undefined) pairs.push(['network on', interfaces.length === 0 ? 'no interface' : interfaces.join(', ')]);
+  // A daemon from before the record answers without it.
+  const change = (idle as Partial<Pick<IdleStatus, 'phaseChanges'>>).phaseChanges?.at(-1);
+  if (idle.enabled && change !== undefined) pairs.push(['last change', changeLine(change, now, clock)]);
   if (idle.lastStop !== null) pairs.push(['last stop', lastStopLine(idle.lastStop, now, options.timeZone)]);
   return formatKeyValues(pairs);
+}
+
+/** "14:05:31 busy → idle: every signal at or under its threshold". */
+function changeLine(change: PhaseChange, now: Date, clock: (iso: string) => string): string {
+  const ago = secondsUntil(change.at, now);
+  return `${clock(change.at)}${ago === undefined ? '' : ` (${humanizeDuration(-ago)} ago)`} ${change.from} → ${change.to}: ${cut(change.reason, 80)}`;
 }
 
 function stateLine(idle: IdleStatus, now: Date, clock: (iso: string) => string): string {

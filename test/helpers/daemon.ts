@@ -63,6 +63,8 @@ export interface DaemonStartOptions {
   readonly readyTimeoutMs?: number;
   /** The plugins dir, socket and state dir in the config file instead of flags (flags win over a reload's changes to them). */
   readonly pathsInConfig?: boolean;
+  /** Extra environment for the daemon (SNOOZEBOT_IDLE_ROOT, PATH, ...), on top of the cleaned test environment. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface DaemonExit {
@@ -218,7 +220,7 @@ export class DaemonDir {
       args.push('--config', this.configPath);
     }
     if (options.dryRun ?? true) args.push('--dry-run');
-    const daemon = new DaemonProcess(this, args);
+    const daemon = new DaemonProcess(this, args, options.env);
     this.daemons.push(daemon);
     await daemon.ready(options.readyTimeoutMs ?? DEFAULT_WAIT_MS);
     return daemon;
@@ -288,12 +290,12 @@ export class DaemonProcess {
   #exit: DaemonExit | undefined;
   #partial = '';
 
-  constructor(dir: DaemonDir, args: readonly string[]) {
+  constructor(dir: DaemonDir, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
     this.dir = dir;
     this.child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: cleanEnv({ TMPDIR: dir.tmpDir }),
+      env: cleanEnv({ ...env, TMPDIR: dir.tmpDir }),
     });
     installExitGuard();
     running.add(this);

@@ -119,6 +119,7 @@ function fakeControl() {
           signals: [{ signal: 'cpu', value: 37.5, threshold: 10, unit: '%', busy: true }],
           busySignals: ['cpu'],
           lastStop: null,
+          phaseChanges: [],
         },
       };
     },

@@ -7,12 +7,13 @@ import {
   formatIdleSummary,
   formatMeasure,
   formatRate,
+  formatSessionTable,
   formatSignalTable,
   formatStatusReport,
   shortDuration,
   signalState,
 } from '../../src/cli/format-idle.js';
-import type { IdleStatus, SignalReading } from '../../src/daemon/idle/status.js';
+import type { IdleStatus, SessionActivity, SignalReading } from '../../src/daemon/idle/status.js';
 import type { DaemonStatus } from '../../src/daemon/types.js';
 
 const NOW = new Date('2026-11-23T13:47:50Z');
@@ -44,6 +45,7 @@ const BUSY: IdleStatus = {
   signals: SIGNALS,
   busySignals: ['cpu', 'sessions'],
   lastStop: null,
+  phaseChanges: [],
 };
 
 const QUIET: readonly SignalReading[] = SIGNALS.map((s) =>
@@ -300,5 +302,37 @@ describe('formatStatusReport', () => {
   it('no signal table when there are no readings', () => {
     const text = formatIdle(status({ enabled: false, phase: 'disabled', signals: [], busySignals: [] }), NOW, UTC);
     assert.ok(!text.includes('SIGNAL'));
+  });
+});
+
+describe('sessions, interfaces and the last phase change in status', () => {
+  const sessions: SessionActivity[] = [
+    { user: 'alice', line: 'pts/0', host: '10.0.0.5', source: 'utmp', loginTime: '2026-11-23T09:12:00Z', idleSeconds: 4, idleFrom: 'tty', counted: true },
+    { user: 'bob', line: 'pts/1', host: '', source: 'utmp', loginTime: '2026-11-20T22:00:00Z', idleSeconds: 3 * 86_400 + 7200, idleFrom: 'tty', counted: false },
+    { user: 'carol', line: '', host: '10.0.0.7', service: 'sshd', source: 'logind', loginTime: null, idleSeconds: null, idleFrom: null, counted: true },
+  ];
+
+  it('lists each session like w: terminal, origin, login time, idle time, and whether it counts', () => {
+    assert.equal(
+      formatSessionTable(sessions, NOW, 'UTC'),
+      [
+        'USER   TTY     FROM      LOGIN@               IDLE   COUNTS',
+        'alice  pts/0   10.0.0.5  09:12:00             4s     yes',
+        'bob    pts/1   -         2026-11-20 22:00:00  3d02h  no',
+        'carol  (sshd)  10.0.0.7  -                    ?      yes (input unknown)',
+      ].join('\n'),
+    );
+  });
+
+  it('formatIdle adds the session table after the signals; the summary names the counted interfaces and the last change', () => {
+    const signals = SIGNALS.map((s) =>
+      s.signal === 'sessions' ? { ...s, sessions } : s.signal === 'network' ? { ...s, interfaces: ['eth0', 'ens6'] } : s,
+    );
+    const change = { at: '2026-11-23T13:44:38Z', from: 'idle' as const, to: 'busy' as const, reason: 'busy: cpu 37.24 > 10', signals };
+    const text = formatIdle({ ...BUSY, signals, phaseChanges: [change] }, NOW, UTC);
+    assert.match(text, /^network on:\s+eth0, ens6$/m);
+    assert.match(text, /^last change:\s+13:44:38 \(3m12s ago\) idle → busy: busy: cpu 37\.24 > 10$/m);
+    assert.ok(text.indexOf('SIGNAL') < text.indexOf('USER'), 'sessions after the signals');
+    assert.match(text, /^carol\s+\(sshd\)/m);
   });
 });

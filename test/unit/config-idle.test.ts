@@ -65,7 +65,9 @@ describe('idle config: defaults and merging', () => {
       graceMs: 600_000,
       cancelWindowMs: 60_000,
       provider: null,
-      thresholds: { cpuPercent: 10, load1: 0.5, networkBytesPerSecond: 51_200, diskBytesPerSecond: 1_048_576, sessions: 0, gpuPercent: 5 },
+      thresholds: { cpuPercent: 10, load1: 0.5, load1PerCore: null, networkBytesPerSecond: 51_200, diskBytesPerSecond: 1_048_576, sessions: 0, gpuPercent: 5 },
+      sessionIdleMs: 1_800_000,
+      networkInterfaces: null,
       checks: [],
       webhookUrl: null,
       wall: false,
@@ -83,7 +85,9 @@ describe('idle config: defaults and merging', () => {
       graceMs: 1_200_000,
       cancelWindowMs: 120_000,
       provider: 'aws',
-      thresholds: { cpuPercent: 25.5, load1: 1.5, networkBytesPerSecond: 102_400, diskBytesPerSecond: 2_097_152, sessions: 1, gpuPercent: null },
+      thresholds: { cpuPercent: 25.5, load1: 1.5, load1PerCore: null, networkBytesPerSecond: 102_400, diskBytesPerSecond: 2_097_152, sessions: 1, gpuPercent: null },
+      sessionIdleMs: 600_000,
+      networkInterfaces: ['eth0', 'wg*'],
       checks: [
         { name: 'jobs', command: 'pgrep -x make', timeoutMs: DEFAULT_CHECK_TIMEOUT_MS },
         { name: 'backup.running', command: 'test -e /run/backup.lock', timeoutMs: 1000 },
@@ -109,7 +113,51 @@ describe('idle config: defaults and merging', () => {
 
   it('keys not written keep their defaults; null provider and webhook are accepted', () => {
     const idle = config('{ "idle": { "napTimeMs": 60000, "provider": null, "webhookUrl": null } }').idle;
-    assert.deepEqual(idle, { ...DEFAULT_IDLE_SETTINGS, napTimeMs: 60_000 });
+    // sessionIdleMs, not written, follows the nap time.
+    assert.deepEqual(idle, { ...DEFAULT_IDLE_SETTINGS, napTimeMs: 60_000, sessionIdleMs: 60_000 });
+  });
+
+  it('sessionIdleMs: unset it is the nap time, null counts every live session, a number is kept', () => {
+    assert.equal(config('{ "idle": { "napTimeMs": 2700000 } }').idle.sessionIdleMs, 2_700_000);
+    assert.equal(config('{ "idle": { "sessionIdleMs": null } }').idle.sessionIdleMs, null);
+    assert.equal(config('{ "idle": { "napTimeMs": 2700000, "sessionIdleMs": 10000 } }').idle.sessionIdleMs, 10_000);
+  });
+
+  it('networkInterfaces: null counts the physical interfaces, a list replaces that', () => {
+    assert.equal(config('{ "idle": { "networkInterfaces": null } }').idle.networkInterfaces, null);
+    assert.deepEqual(config('{ "idle": { "networkInterfaces": ["ens5", "tun*"] } }').idle.networkInterfaces, ['ens5', 'tun*']);
+  });
+
+  it('load1PerCore replaces the absolute load1 threshold', () => {
+    const idle = config('{ "idle": { "thresholds": { "load1PerCore": 0.3 } } }').idle;
+    assert.deepEqual([idle.thresholds.load1, idle.thresholds.load1PerCore], [null, 0.3]);
+    // With load1 null written too, the same.
+    const both = config('{ "idle": { "thresholds": { "load1": null, "load1PerCore": 0.3 } } }').idle;
+    assert.deepEqual([both.thresholds.load1, both.thresholds.load1PerCore], [null, 0.3]);
+  });
+
+  it('refuses load1 and load1PerCore together, on load1PerCore', () => {
+    const issue = onlyIssue({ thresholds: { load1: 2, load1PerCore: 0.5 } });
+    assert.equal(issue.path, 'idle.thresholds.load1PerCore');
+    assert.match(issue.message, /^cannot be set together with load1 \(2\): load1PerCore replaces the absolute threshold; keep one of them/);
+  });
+
+  it('refuses a sessionIdleMs below the terminal clock\'s 8 s steps, saying why', () => {
+    const issue = onlyIssue({ sessionIdleMs: 5000 });
+    assert.equal(issue.path, 'idle.sessionIdleMs');
+    assert.match(issue.message, /^expected a whole number of milliseconds from 10000 to 604800000 \(7 days\), or null to count every live session .*only every 8 s\), saw 5000$/);
+    assert.equal(onlyIssue({ sessionIdleMs: '30m' }).path, 'idle.sessionIdleMs');
+  });
+
+  it('refuses an empty interface list and names that cannot be interfaces', () => {
+    const empty = onlyIssue({ networkInterfaces: [] });
+    assert.equal(empty.path, 'idle.networkInterfaces');
+    assert.match(empty.message, /^expected at least one interface name; null counts the physical interfaces, and thresholds\.networkBytesPerSecond: null leaves the network out$/);
+    const long = onlyIssue({ networkInterfaces: ['eth0', 'averyveryverylongname0'] });
+    assert.equal(long.path, 'idle.networkInterfaces[1]');
+    assert.match(long.message, /^expected an interface name such as "eth0" or a pattern such as "ens\*" \(up to 15 characters, no "\/", ":" or blanks\), saw "averyveryverylongname0"$/);
+    assert.equal(onlyIssue({ networkInterfaces: ['eth 0'] }).path, 'idle.networkInterfaces[0]');
+    assert.equal(onlyIssue({ networkInterfaces: 'eth0' }).path, 'idle.networkInterfaces');
   });
 
   it('accepts the bounds themselves', () => {
@@ -337,7 +385,8 @@ describe('idle config: environment overrides', () => {
 
   it('override the defaults without a file', async () => {
     const config = await load(undefined, { SNOOZEBOT_IDLE_ENABLED: 'false', SNOOZEBOT_IDLE_NAP_TIME_MS: ' 60000 ' });
-    assert.deepEqual(config.idle, { ...DEFAULT_IDLE_SETTINGS, enabled: false, napTimeMs: 60_000 });
+    // sessionIdleMs follows the nap time the variable sets.
+    assert.deepEqual(config.idle, { ...DEFAULT_IDLE_SETTINGS, enabled: false, napTimeMs: 60_000, sessionIdleMs: 60_000 });
   });
 
   it('unset variables change nothing, and produce no idle override', () => {

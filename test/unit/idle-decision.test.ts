@@ -97,7 +97,7 @@ describe('IdleClock', () => {
     c.stopFinished(T0 + MIN, false);
     assert.equal(c.snapshot().phase, 'failed');
     assert.deepEqual(feed(c, T0 + 2 * MIN, T0 + 60 * MIN, 10_000, quiet), []);
-    c.retryAfterFailure();
+    c.retryAfterFailure(T0 + 60 * MIN);
     assert.deepEqual(c.observe(T0 + 61 * MIN, quiet), ['announce', 'stop']);
   });
 

@@ -25,6 +25,7 @@ function status(overrides: Partial<IdleStatus> = {}): IdleStatus {
     ],
     busySignals: [],
     lastStop: null,
+    phaseChanges: [],
     ...overrides,
   };
 }

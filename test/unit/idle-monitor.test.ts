@@ -15,7 +15,13 @@ import { DEFAULT_IDLE_SETTINGS } from '../../src/daemon/idle/settings.js';
 import type { IdleSettings } from '../../src/daemon/idle/settings.js';
 import { HostError } from '../../src/host/errors.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { assertGroupGone, assertPidGone } from '../helpers/leftovers.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { ProcTree } from '../helpers/proc-tree.js';
+import { join } from 'node:path';
+import { PHASE_CHANGES_KEPT } from '../../src/daemon/idle/phase-changes.js';
+
+const FAKE_BIN = join(REPO_ROOT, 'test/fixtures/bin');
 import type { Activity } from '../helpers/proc-tree.js';
 
 const MIN = 60_000;
@@ -58,11 +64,12 @@ interface Rig {
   steps(minutes: number, activity?: Activity): Promise<void>;
   /** `count` samples of the same activity. */
   samples(count: number, activity?: Activity): Promise<void>;
+  readonly sampler: IdleSampler;
 }
 
 async function rig(
   t: TestContext,
-  options: { settings?: Partial<IdleSettings>; script?: Behaviour[]; bootTime?: number } = {},
+  options: { settings?: Partial<IdleSettings>; script?: Behaviour[]; bootTime?: number; toolPath?: string; toolEnv?: NodeJS.ProcessEnv } = {},
 ): Promise<Rig> {
   const tree = await ProcTree.create(t);
   const clock = new FakeClock();
@@ -75,8 +82,15 @@ async function rig(
     root: tree.root,
     ...options.settings,
   };
-  // An empty search path: no nvidia-smi, whatever this machine has.
-  const sampler = new IdleSampler({ root: tree.root, thresholds: settings.thresholds, checks: settings.checks, gpuLookupPath: '', now: () => clock.now() });
+  // By default an empty search path: no nvidia-smi, whatever this machine has.
+  const sampler = new IdleSampler({
+    root: tree.root,
+    thresholds: settings.thresholds,
+    checks: settings.checks,
+    toolPath: options.toolPath ?? '',
+    ...(options.toolEnv === undefined ? {} : { toolEnv: options.toolEnv }),
+    now: () => clock.now(),
+  });
   const stopper = new FakeStopper(options.script);
   const announcements: Announcement[] = [];
   const monitor = new IdleMonitor({
@@ -102,7 +116,7 @@ async function rig(
     for (let i = 0; i < count; i += 1) await step(activity);
   };
   const steps = (minutes: number, activity: Activity = {}) => samples((minutes * MIN) / INTERVAL, activity);
-  return { tree, clock, stopper, monitor, announcements, step, steps, samples };
+  return { tree, clock, stopper, monitor, announcements, step, steps, samples, sampler };
 }
 
 describe('IdleMonitor over a fixture /proc tree', () => {
@@ -136,6 +150,56 @@ describe('IdleMonitor over a fixture /proc tree', () => {
 
     await r.steps(60);
     assert.equal(r.stopper.calls.length, 1, 'still idle an hour later, and no second stop');
+  });
+
+  it('keeps each phase change with the per-signal values that decided it', async (t) => {
+    const r = await rig(t, { settings: { napTimeMs: 2 * MIN, cancelWindowMs: 0 } });
+    await r.steps(1, { cpu: 0.6 });
+    await r.steps(3);
+    await r.monitor.settled();
+    const changes = r.monitor.status().phaseChanges;
+    assert.deepEqual(
+      changes.map((c) => [c.from, c.to]),
+      [['starting', 'busy'], ['busy', 'idle'], ['idle', 'announced'], ['announced', 'stopping'], ['stopping', 'stopped']],
+    );
+    const [busy, idle] = changes;
+    assert.ok(busy && idle);
+    assert.match(busy.reason, /^busy: cpu 60(\.\d+)? > 10$/);
+    const cpuThen = busy.signals.find((s) => s.signal === 'cpu');
+    assert.deepEqual([cpuThen?.threshold, cpuThen?.busy], [10, true]);
+    assert.equal(idle.reason, 'every signal at or under its threshold');
+    assert.ok(idle.signals.every((s) => !s.busy), 'the sample that began the nap');
+    assert.equal(Date.parse(idle.at), Date.parse(r.monitor.status().phaseChanges[1]?.at ?? ''));
+    assert.ok(changes.every((c) => c.signals.length === 5), 'every signal of the deciding sample');
+  });
+
+  it('keeps only the latest PHASE_CHANGES_KEPT changes', async (t) => {
+    const r = await rig(t, { settings: { napTimeMs: 10 * MIN } });
+    for (let i = 0; i < PHASE_CHANGES_KEPT; i += 1) {
+      await r.step({ cpu: 0.6 });
+      await r.step();
+    }
+    const changes = r.monitor.status().phaseChanges;
+    assert.equal(changes.length, PHASE_CHANGES_KEPT);
+    assert.deepEqual([changes[0]?.from, changes.at(-1)?.to], ['idle', 'idle'], 'the oldest (starting → busy) went first');
+  });
+
+  it('runs one nvidia-smi while it samples, and none once it closes or a reload turns detection off', async (t) => {
+    const env = { PATH: process.env.PATH, FAKE_NVIDIA_SMI_OUTPUT: '50' };
+    const r = await rig(t, { toolPath: FAKE_BIN, toolEnv: env });
+    const first = r.sampler.gpuPid;
+    assert.ok(first !== undefined, 'started with the monitor, so its first report is in by the first sample');
+    r.monitor.reconfigure({ ...DEFAULT_IDLE_SETTINGS, root: r.tree.root, enabled: false }, false);
+    assert.equal(r.sampler.gpuPid, undefined);
+    await assertPidGone(first);
+    await assertGroupGone(first);
+
+    const again = await rig(t, { toolPath: FAKE_BIN, toolEnv: env });
+    const second = again.sampler.gpuPid;
+    assert.ok(second !== undefined);
+    await again.monitor.close();
+    await assertPidGone(second);
+    await assertGroupGone(second);
   });
 
   it('network, disk, load or CPU activity inside the nap time resets the idle clock', async (t) => {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -20,7 +21,7 @@ const FAKE_BIN = join(REPO_ROOT, 'test/fixtures/bin');
 const INTERVAL = 10_000;
 const execFileAsync = promisify(execFile);
 
-const IGNORE_ALL: IdleThresholds = { cpuPercent: null, load1: null, networkBytesPerSecond: null, diskBytesPerSecond: null, sessions: null, gpuPercent: null };
+const IGNORE_ALL: IdleThresholds = { cpuPercent: null, load1: null, load1PerCore: null, networkBytesPerSecond: null, diskBytesPerSecond: null, sessions: null, gpuPercent: null };
 
 /**
  * This VM's /proc (test/fixtures/proc/vm) copied to a temporary root, with its
@@ -49,6 +50,9 @@ class VmTree {
   static async create(): Promise<VmTree> {
     const root = await mkdtemp(join(tmpdir(), 'snoozebot-sampler-'));
     await cp(VM_FIXTURE, root, { recursive: true });
+    // As on the VM the fixture comes from: eth0 is virtio (a device), ifb0 and ifb1 are virtual.
+    await mkdir(join(root, 'sys/class/net/eth0/device'), { recursive: true });
+    for (const name of ['lo', 'ifb0', 'ifb1']) await mkdir(join(root, 'sys/class/net', name), { recursive: true });
     const tree = new VmTree(root);
     [tree.#stat, tree.#netDev, tree.#diskstats] = await Promise.all([
       readFile(join(root, 'proc/stat'), 'utf8'),
@@ -94,7 +98,7 @@ class VmTree {
   }
 
   sampler(options: Partial<IdleSamplerOptions> = {}): IdleSampler {
-    return new IdleSampler({ root: this.root, thresholds: DEFAULT_IDLE_THRESHOLDS, checks: [], gpuLookupPath: '', now: () => this.now, ...options });
+    return new IdleSampler({ root: this.root, thresholds: DEFAULT_IDLE_THRESHOLDS, checks: [], toolPath: '', now: () => this.now, ...options });
   }
 
   cleanup(): Promise<void> {
@@ -135,9 +139,9 @@ describe('IdleSampler over a fixture /proc tree', () => {
     assert.deepEqual(readings, [
       { signal: 'cpu', value: 30, threshold: 10, unit: '%', busy: true },
       { signal: 'load', value: 0, threshold: 0.5, unit: '', busy: false, detail: '5 min 0.1, 15 min 0.68' },
-      { signal: 'network', value: 1500, threshold: 50 * 1024, unit: 'B/s', busy: false, detail: 'received 1000 B/s, sent 500 B/s' },
+      { signal: 'network', value: 1500, threshold: 50 * 1024, unit: 'B/s', busy: false, detail: 'received 1000 B/s, sent 500 B/s on eth0', interfaces: ['eth0'] },
       { signal: 'disk', value: 3072, threshold: 1024 * 1024, unit: 'B/s', busy: false, detail: 'read 1024 B/s, written 2048 B/s' },
-      { signal: 'sessions', value: 0, threshold: 0, unit: 'sessions', busy: false },
+      { signal: 'sessions', value: 0, threshold: 0, unit: 'sessions', busy: false, sessions: [] },
     ]);
   });
 
@@ -160,7 +164,7 @@ describe('IdleSampler over a fixture /proc tree', () => {
     for (const signal of ['cpu', 'network', 'disk']) {
       assert.deepEqual(
         { ...bySignal(first, signal), threshold: null },
-        { signal, value: null, threshold: null, unit: signal === 'cpu' ? '%' : 'B/s', busy: false, detail: FIRST_SAMPLE },
+        { signal, value: null, threshold: null, unit: signal === 'cpu' ? '%' : 'B/s', busy: false, detail: FIRST_SAMPLE, ...(signal === 'network' ? { interfaces: ['eth0'] } : {}) },
       );
     }
     assert.equal(bySignal(first, 'load').value, 0);
@@ -225,37 +229,120 @@ describe('IdleSampler over a fixture /proc tree', () => {
     assert.equal(bySignal(await sampler.sample(), 'network').value, 2_000);
   });
 
-  it('counts live login sessions and names them', async () => {
+  /** A terminal device under the fixture root whose last input was `secondsAgo` before the tree's clock. */
+  async function terminal(line: string, secondsAgo: number): Promise<void> {
+    const path = join(tree.root, 'dev', line);
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, '');
+    const at = (tree.now - secondsAgo * 1000) / 1000;
+    await utimes(path, at, at);
+  }
+
+  it('counts live login sessions and names them with their idle time, as w does', async () => {
     await mkdir(join(tree.root, 'run'));
     await mkdir(join(tree.root, 'proc/4242'));
+    await terminal('pts/0', 125);
     // pid 5151's session died without a logout record.
     await tree.put('run/utmp', Buffer.concat([utmpSession(4242, 'alice', 'pts/0', '10.0.0.5'), utmpSession(5151, 'bob', 'pts/1', '')]));
     const sampler = tree.sampler();
     let sessions = bySignal(await sampler.sample(), 'sessions');
-    assert.deepEqual(sessions, { signal: 'sessions', value: 1, threshold: 0, unit: 'sessions', busy: true, detail: 'alice on pts/0 from 10.0.0.5' });
+    assert.deepEqual(sessions, {
+      signal: 'sessions',
+      value: 1,
+      threshold: 0,
+      unit: 'sessions',
+      busy: true,
+      detail: 'alice on pts/0 from 10.0.0.5 (idle 2m05s)',
+      sessions: [
+        {
+          user: 'alice',
+          line: 'pts/0',
+          host: '10.0.0.5',
+          source: 'utmp',
+          loginTime: new Date(1_800_000_000_000).toISOString(),
+          idleSeconds: 125,
+          idleFrom: 'tty',
+          counted: true,
+        },
+      ],
+    });
     await rm(join(tree.root, 'proc/4242'), { recursive: true });
     sessions = bySignal(await sampler.sample(), 'sessions');
-    assert.deepEqual([sessions.value, sessions.busy], [0, false]);
+    assert.deepEqual([sessions.value, sessions.busy, sessions.sessions], [0, false, []]);
   });
 
-  it('lists at most five sessions in the detail', async () => {
+  it('with sessionIdleMs, counts only the sessions with recent input, and those whose input cannot be known', async () => {
+    await mkdir(join(tree.root, 'run'));
+    for (const pid of [4242, 4343, 4444]) await mkdir(join(tree.root, `proc/${pid}`));
+    await terminal('pts/0', 5);
+    await terminal('pts/1', 2 * 3600);
+    // carol's pts/2 has no device here: her input is unknown, so she counts.
+    await tree.put('run/utmp', Buffer.concat([utmpSession(4242, 'alice', 'pts/0', ''), utmpSession(4343, 'bob', 'pts/1', ''), utmpSession(4444, 'carol', 'pts/2', '')]));
+    const sampler = tree.sampler({ sessionIdleMs: 30 * 60_000 });
+    const sessions = bySignal(await sampler.sample(), 'sessions');
+    assert.equal(sessions.value, 2);
+    assert.equal(sessions.busy, true);
+    assert.equal(sessions.detail, 'alice on pts/0 (idle 5s), carol on pts/2 (idle ?); 1 more without input for over 30m00s, not counted');
+    assert.deepEqual(
+      sessions.sessions?.map((s) => [s.user, s.idleSeconds, s.idleFrom, s.counted]),
+      [['alice', 5, 'tty', true], ['bob', 7200, 'tty', false], ['carol', null, null, true]],
+    );
+    // Nobody typed for 30 minutes, and carol logged out: the sessions no longer keep the machine up.
+    tree.now += 30 * 60_000;
+    await rm(join(tree.root, 'proc/4444'), { recursive: true });
+    const later = bySignal(await sampler.sample(), 'sessions');
+    assert.deepEqual([later.value, later.busy], [0, false]);
+    assert.equal(later.detail, '2 more without input for over 30m00s, not counted');
+  });
+
+  it('lists at most five counted sessions in the detail', async () => {
     await mkdir(join(tree.root, 'run'));
     const records: Buffer[] = [];
     for (let i = 0; i < 7; i++) {
       await mkdir(join(tree.root, `proc/${100 + i}`));
+      await terminal(`pts/${i}`, i);
       records.push(utmpSession(100 + i, `u${i}`, `pts/${i}`, ''));
     }
     await tree.put('run/utmp', Buffer.concat(records));
     const sessions = bySignal(await tree.sampler().sample(), 'sessions');
     assert.equal(sessions.value, 7);
-    assert.equal(sessions.detail, 'u0 on pts/0, u1 on pts/1, u2 on pts/2, u3 on pts/3, u4 on pts/4 and 2 more');
+    assert.equal(sessions.detail, 'u0 on pts/0 (idle 0s), u1 on pts/1 (idle 1s), u2 on pts/2 (idle 2s), u3 on pts/3 (idle 3s), u4 on pts/4 (idle 4s) and 2 more');
+    assert.equal(sessions.sessions?.length, 7, 'the list in the reading has them all');
+  });
+
+  it('load1PerCore shares the load out over the online CPUs and replaces the absolute threshold', async () => {
+    await tree.setLoad(1.5);
+    const perCore = bySignal(await tree.sampler({ thresholds: { ...IGNORE_ALL, load1: 0.5, load1PerCore: 0.7 } }).sample(), 'load');
+    // The fixture VM has 2 CPUs: 1.5 / 2 = 0.75 per CPU, over 0.7.
+    assert.deepEqual(perCore, { signal: 'load', value: 0.75, threshold: 0.7, unit: 'per CPU', busy: true, detail: '1.5 on 2 CPUs; 5 min 0.1, 15 min 0.68' });
+    await tree.put('proc/stat', 'cpu  1 2 3 4\n');
+    const uncountable = bySignal(await tree.sampler({ thresholds: { ...IGNORE_ALL, load1PerCore: 0.7 } }).sample(), 'load');
+    assert.deepEqual([uncountable.value, uncountable.busy], [null, true]);
+    assert.match(uncountable.detail ?? '', /no "cpuN" line/);
   });
 
   it('reports the GPU only when nvidia-smi exists: the busiest GPU, after sessions', async () => {
-    const env = (output: string, exit = '0'): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, FAKE_NVIDIA_SMI_OUTPUT: output, FAKE_NVIDIA_SMI_EXIT: exit });
+    const env = (output: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, FAKE_NVIDIA_SMI_OUTPUT: output, ...extra });
     assert.ok(!(await tree.sampler().sample()).some((r) => r.signal === 'gpu'), 'no GPU signal without nvidia-smi');
+    /** The first GPU reading that is not waiting for nvidia-smi's first report; the sampler is closed after. */
+    const gpuReading = async (toolEnv: NodeJS.ProcessEnv): Promise<SignalReading[]> => {
+      const sampler = tree.sampler({ toolPath: FAKE_BIN, toolEnv });
+      try {
+        await sampler.prime();
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const readings = await sampler.sample();
+          const gpu = bySignal(readings, 'gpu');
+          if (!(gpu.value === null && !gpu.busy)) return readings;
+          assert.ok(Date.now() < deadline, `nvidia-smi never reported: ${JSON.stringify(gpu)}`);
+          await delay(50);
+        }
+      } finally {
+        sampler.close();
+      }
+    };
 
-    const readings = await tree.sampler({ gpuLookupPath: FAKE_BIN, gpuEnv: env('3\n40\n[N/A]') }).sample();
+    const readings = await gpuReading(env('3\n40\n[N/A]'));
     assert.deepEqual(readings.map((r) => r.signal), ['cpu', 'load', 'network', 'disk', 'sessions', 'gpu']);
     assert.deepEqual(bySignal(readings, 'gpu'), {
       signal: 'gpu',
@@ -265,19 +352,13 @@ describe('IdleSampler over a fixture /proc tree', () => {
       busy: true,
       detail: '2 GPUs: 3 %, 40 %; 1 GPU reports no utilisation ([N/A])',
     });
-    assert.deepEqual(bySignal(await tree.sampler({ gpuLookupPath: FAKE_BIN, gpuEnv: env('0') }).sample(), 'gpu'), {
-      signal: 'gpu',
-      value: 0,
-      threshold: 5,
-      unit: '%',
-      busy: false,
-    });
+    assert.deepEqual(bySignal(await gpuReading(env('0')), 'gpu'), { signal: 'gpu', value: 0, threshold: 5, unit: '%', busy: false });
 
-    const failing = bySignal(await tree.sampler({ gpuLookupPath: FAKE_BIN, gpuEnv: { ...env(''), FAKE_NVIDIA_SMI_STDERR: 'Unable to determine the device handle', FAKE_NVIDIA_SMI_EXIT: '15' } }).sample(), 'gpu');
+    const failing = bySignal(await gpuReading(env('', { FAKE_NVIDIA_SMI_STDERR: 'Unable to determine the device handle', FAKE_NVIDIA_SMI_EXIT: '15' })), 'gpu');
     assert.deepEqual([failing.value, failing.busy], [null, true]);
     assert.match(failing.detail ?? '', /exited with status 15: Unable to determine the device handle/);
 
-    const unavailable = bySignal(await tree.sampler({ gpuLookupPath: FAKE_BIN, gpuEnv: env('[N/A]\n[N/A]') }).sample(), 'gpu');
+    const unavailable = bySignal(await gpuReading(env('[N/A]\n[N/A]')), 'gpu');
     assert.deepEqual([unavailable.value, unavailable.busy], [null, true]);
     assert.match(unavailable.detail ?? '', /gpuPercent to null/);
   });

@@ -11,24 +11,24 @@ describe('parseCpuTimes', () => {
   it('reads the aggregate line of a current kernel: iowait is idle, guest is not added twice', () => {
     const text = 'cpu  100 5 20 1000 40 3 2 7 50 9\ncpu0 50 2 10 500 20 1 1 3 25 4\nbtime 1700000000\n';
     // total = user..steal = 100+5+20+1000+40+3+2+7; idle = 1000 + 40.
-    assert.deepEqual(parseCpuTimes(text), { busy: 137, total: 1177 });
+    assert.deepEqual(parseCpuTimes(text), { busy: 137, total: 1177, cpus: 1 });
   });
 
   it("reads this VM's /proc/stat", async () => {
     // cpu  220375 0 60218 1333558 1301 0 458 92 0 0
-    assert.deepEqual(await readCpuTimes(join(FIXTURES, 'vm')), { busy: 220375 + 60218 + 458 + 92, total: 220375 + 60218 + 1333558 + 1301 + 458 + 92 });
+    assert.deepEqual(await readCpuTimes(join(FIXTURES, 'vm')), { busy: 220375 + 60218 + 458 + 92, total: 220375 + 60218 + 1333558 + 1301 + 458 + 92, cpus: 2 });
   });
 
   it('reads a 2.6.18 kernel (8 fields, no guest)', async () => {
-    assert.deepEqual(await readCpuTimes(join(FIXTURES, 'old-kernel')), { busy: 2255 + 34 + 2290 + 127 + 456, total: 2255 + 34 + 2290 + 22625563 + 6290 + 127 + 456 });
+    assert.deepEqual(await readCpuTimes(join(FIXTURES, 'old-kernel')), { busy: 2255 + 34 + 2290 + 127 + 456, total: 2255 + 34 + 2290 + 22625563 + 6290 + 127 + 456, cpus: 2 });
   });
 
   it('reads a 2.4 kernel (4 fields, no iowait)', () => {
-    assert.deepEqual(parseCpuTimes('cpu  10 20 30 400\n'), { busy: 60, total: 460 });
+    assert.deepEqual(parseCpuTimes('cpu  10 20 30 400\n'), { busy: 60, total: 460, cpus: 0 });
   });
 
   it('does not take a per-core line for the aggregate', () => {
-    assert.deepEqual(parseCpuTimes('cpu0 1 1 1 1\ncpu  10 0 0 90 0 0 0 0\n'), { busy: 10, total: 100 });
+    assert.deepEqual(parseCpuTimes('cpu0 1 1 1 1\ncpu  10 0 0 90 0 0 0 0\n'), { busy: 10, total: 100, cpus: 1 });
   });
 
   it('rejects text without a cpu line, with too few fields, or with garbage', () => {

@@ -1,12 +1,15 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable } from '../../src/daemon/idle/signals/find-executable.js';
-import { highestPercent, parseGpuUtilization, readGpuUtilization } from '../../src/daemon/idle/signals/gpu.js';
+import { highestPercent, parseGpuUtilization } from '../../src/daemon/idle/signals/gpu.js';
+import { GpuStream, STALL_MS } from '../../src/daemon/idle/signals/gpu-stream.js';
+import type { GpuRead } from '../../src/daemon/idle/signals/gpu-stream.js';
 import { SignalParseError } from '../../src/daemon/idle/signals/signal-error.js';
-import { assertPidGone } from '../helpers/leftovers.js';
+import { assertGroupGone, assertPidGone } from '../helpers/leftovers.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const FAKE_BIN = join(REPO_ROOT, 'test/fixtures/bin');
@@ -64,50 +67,135 @@ describe('findExecutable', () => {
   });
 });
 
-describe('readGpuUtilization with the fake nvidia-smi', () => {
-  const env = (vars: Record<string, string>): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, ...vars });
-  const read = (vars: Record<string, string>, timeoutMs?: number) =>
-    readGpuUtilization({ pathValue: `${FAKE_BIN}:/usr/bin:/bin`, env: env(vars), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
-
-  it('is undefined when nvidia-smi is not on the path', async () => {
-    assert.equal(await readGpuUtilization({ pathValue: '/nonexistent' }), undefined);
+describe('GpuStream: one long-lived nvidia-smi -l, with the fake nvidia-smi', () => {
+  let dir = '';
+  let streams: GpuStream[] = [];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'snoozebot-smi-'));
+    streams = [];
+  });
+  afterEach(async () => {
+    for (const stream of streams) stream.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads every GPU', async () => {
-    assert.deepEqual(await read({ FAKE_NVIDIA_SMI_OUTPUT: '12\n87\n[N/A]' }), { percents: [12, 87], unavailable: 1 });
+  /** `offset` moves the stream's clock forward, as if that much time had passed. */
+  const clock = { offset: 0 };
+  beforeEach(() => {
+    clock.offset = 0;
   });
+  const startsFile = () => join(dir, 'starts');
+  const stream = (vars: Record<string, string>, pathValue = `${FAKE_BIN}:/usr/bin:/bin`): GpuStream => {
+    const created = new GpuStream({
+      pathValue,
+      env: { PATH: process.env.PATH, FAKE_NVIDIA_SMI_STARTS_FILE: startsFile(), ...vars },
+      now: () => Date.now() + clock.offset,
+    });
+    created.setPeriod(1_000);
+    streams.push(created);
+    return created;
+  };
+  const starts = async (): Promise<string[]> => (await readFile(startsFile(), 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
-  it('is undefined when nvidia-smi finds no GPU (driver installed on a CPU-only instance type)', async () => {
-    assert.equal(await read({ FAKE_NVIDIA_SMI_OUTPUT: 'No devices were found', FAKE_NVIDIA_SMI_EXIT: '6' }), undefined);
-    assert.equal(await read({}), undefined);
-  });
-
-  it("fails with nvidia-smi's own words when it fails", async () => {
-    await assert.rejects(
-      read({ FAKE_NVIDIA_SMI_STDERR: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.", FAKE_NVIDIA_SMI_EXIT: '9' }),
-      /exited with status 9: NVIDIA-SMI has failed because it couldn't communicate/,
-    );
-  });
-
-  it('fails on output that is not percentages', async () => {
-    await assert.rejects(read({ FAKE_NVIDIA_SMI_OUTPUT: 'Segmentation fault' }), SignalParseError);
-  });
-
-  it('gives up on a hung nvidia-smi at its timeout and kills it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'snoozebot-smi-'));
-    try {
-      const pidFile = join(dir, 'pid');
-      const started = Date.now();
-      await assert.rejects(read({ FAKE_NVIDIA_SMI_HANG: '1', FAKE_NVIDIA_SMI_PID_FILE: pidFile }, 300), /did not answer within 300 ms/);
-      assert.ok(Date.now() - started < 5_000, 'the timeout bounds the read');
-      await assertPidGone(Number(await readFile(pidFile, 'utf8')));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  /** Reads until `predicate` holds: nvidia-smi is another process, its rounds arrive when they arrive. */
+  async function readUntil(gpu: GpuStream, what: string, predicate: (read: GpuRead) => boolean, timeoutMs = 10_000): Promise<GpuRead> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const read = gpu.read();
+      if (predicate(read)) return read;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last read: ${JSON.stringify(read)}`);
+      await delay(50);
     }
+  }
+
+  it('is absent when nvidia-smi is not on the path, and starts nothing', async () => {
+    const gpu = stream({ FAKE_NVIDIA_SMI_OUTPUT: '5' }, '/nonexistent');
+    assert.deepEqual(gpu.read(), { kind: 'absent' });
+    assert.equal(gpu.pid, undefined);
+    assert.deepEqual(await starts(), []);
   });
 
-  it('passes the query snoozebot makes (the fake refuses any other)', async () => {
-    // The fake exits 2 on other arguments; a successful read proves the arguments.
-    assert.deepEqual(await read({ FAKE_NVIDIA_SMI_OUTPUT: '5' }), { percents: [5], unavailable: 0 });
+  it('reads every round of one process: new figures, no new process', async () => {
+    const output = join(dir, 'output');
+    await writeFile(output, '12\n87\n[N/A]\n');
+    const gpu = stream({ FAKE_NVIDIA_SMI_OUTPUT_FILE: output });
+    assert.equal(gpu.read().kind, 'pending', 'just started, nothing printed yet');
+    const first = await readUntil(gpu, 'the first round', (r) => r.kind === 'value');
+    assert.deepEqual(first, { kind: 'value', utilization: { percents: [12, 87], unavailable: 1 } });
+    await writeFile(output, '3\n4\n');
+    const next = await readUntil(gpu, 'a later round', (r) => r.kind === 'value' && r.utilization.percents[0] === 3);
+    assert.deepEqual(next, { kind: 'value', utilization: { percents: [3, 4], unavailable: 0 } });
+    const started = await starts();
+    assert.equal(started.length, 1, `one process for every round: ${started.join(' / ')}`);
+    // The query snoozebot makes, with the reporting period (the fake refuses any other arguments).
+    assert.match(started[0] ?? '', /^\d+ --query-gpu=utilization\.gpu --format=csv,noheader,nounits -l 1$/);
+    assert.equal(gpu.pid, Number(started[0]?.split(' ')[0]));
+  });
+
+  it('reports at the check interval in whole seconds, and replaces a process when the interval changes', async () => {
+    const gpu = stream({ FAKE_NVIDIA_SMI_OUTPUT: '7' });
+    gpu.setPeriod(30_000);
+    await readUntil(gpu, 'a round', (r) => r.kind === 'value');
+    const before = gpu.pid;
+    assert.ok(before !== undefined);
+    gpu.setPeriod(30_000);
+    assert.equal(gpu.pid, before, 'the same period keeps the process');
+    gpu.setPeriod(15_400);
+    await assertPidGone(before);
+    await readUntil(gpu, 'a round of the new process', (r) => r.kind === 'value' && gpu.pid !== before);
+    assert.deepEqual((await starts()).map((line) => line.split(' -l ')[1]), ['30', '15']);
+  });
+
+  it("a dying nvidia-smi is unreadable with its own words, and restarted after a backoff", async () => {
+    const gpu = stream({
+      FAKE_NVIDIA_SMI_STDERR: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+      FAKE_NVIDIA_SMI_EXIT: '9',
+    });
+    const failed = await readUntil(gpu, 'the failure', (r) => r.kind === 'unreadable');
+    assert.match(failed.kind === 'unreadable' ? failed.detail : '', /exited with status 9: NVIDIA-SMI has failed because it couldn't communicate.*restarting in 1 s/);
+    assert.equal((await starts()).length, 1, 'not restarted before the backoff');
+    clock.offset += 1_100;
+    await readUntil(gpu, 'the restart', () => true);
+    await readUntil(gpu, 'the second failure', (r) => r.kind === 'unreadable' && /restarting in 2 s/.test(r.detail));
+    assert.equal((await starts()).length, 2, 'one restart, then a longer backoff');
+  });
+
+  it('is absent, and not asked again for a minute, when nvidia-smi finds no GPU', async () => {
+    const gpu = stream({ FAKE_NVIDIA_SMI_OUTPUT: 'No devices were found', FAKE_NVIDIA_SMI_EXIT: '6' });
+    await readUntil(gpu, 'no GPU', (r) => r.kind === 'absent' && gpu.pid === undefined);
+    clock.offset += 30_000;
+    assert.deepEqual(gpu.read(), { kind: 'absent' });
+    assert.equal((await starts()).length, 1);
+  });
+
+  it('kills a hung nvidia-smi, and starts no second one while it has not exited', async () => {
+    const gpu = stream({ FAKE_NVIDIA_SMI_HANG: '1' });
+    assert.equal(gpu.read().kind, 'pending');
+    const pid = gpu.pid;
+    assert.ok(pid !== undefined);
+    // Until the fake has written its start down, it may not even have begun to hang.
+    const deadline = Date.now() + 10_000;
+    while ((await starts()).length === 0) {
+      assert.ok(Date.now() < deadline, 'the fake nvidia-smi never started');
+      await delay(20);
+    }
+    clock.offset += 1_000 + STALL_MS + 1_000;
+    const hung = gpu.read();
+    assert.equal(hung.kind, 'unreadable');
+    assert.match(hung.kind === 'unreadable' ? hung.detail : '', /printed nothing within \d+ s of starting.*killed, counted as busy/);
+    await assertPidGone(pid);
+    await readUntil(gpu, 'its exit to be seen', () => gpu.pid === undefined);
+    assert.equal((await starts()).length, 1, 'no new process during the backoff');
+  });
+
+  it('stop() kills nvidia-smi and whatever it started (the sleep between rounds)', async () => {
+    const gpu = stream({ FAKE_NVIDIA_SMI_OUTPUT: '1' });
+    await readUntil(gpu, 'a round', (r) => r.kind === 'value');
+    const pid = gpu.pid;
+    assert.ok(pid !== undefined);
+    gpu.stop();
+    assert.equal(gpu.pid, undefined);
+    await assertPidGone(pid);
+    await assertGroupGone(pid);
   });
 });

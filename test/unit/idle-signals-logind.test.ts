@@ -298,6 +298,7 @@ describe('readLogindSessions and readSessions over a fixture root', () => {
       source: 'logind',
       session: '3',
       service: 'sshd',
+      type: 'tty',
     });
   });
 
@@ -364,11 +365,14 @@ describe('mergeSessions', () => {
   const utmp = (pid: number, user: string, line: string, session?: string): LoginSession => ({ user, line, host: '', pid, loginTime: at, source: 'utmp', ...(session === undefined ? {} : { session }) });
   const logind = (pid: number, user: string, line: string, session: string): LoginSession => ({ user, line, host: '', pid, loginTime: at, source: 'logind', session, service: 'sshd' });
 
-  it('keeps utmp\'s record of a login both list', () => {
+  it('keeps utmp\'s record of a login both list, with the logind session id and type', () => {
     // login(1) records itself in utmp and is the logind leader.
-    assert.deepEqual(mergeSessions([utmp(700, 'bob', 'tty1')], [logind(700, 'bob', 'tty1', '1')]), [utmp(700, 'bob', 'tty1')]);
+    assert.deepEqual(mergeSessions([utmp(700, 'bob', 'tty1')], [logind(700, 'bob', 'tty1', '1')]), [utmp(700, 'bob', 'tty1', '1')]);
     // The same terminal and user, another pid.
-    assert.deepEqual(mergeSessions([utmp(701, 'bob', 'tty1')], [logind(700, 'bob', 'tty1', '1')]), [utmp(701, 'bob', 'tty1')]);
+    assert.deepEqual(mergeSessions([utmp(701, 'bob', 'tty1')], [logind(700, 'bob', 'tty1', '1')]), [utmp(701, 'bob', 'tty1', '1')]);
+    // A desktop: its utmp record learns that it is one, so it is asked logind's idle hint.
+    const desktop: LoginSession = { ...logind(900, 'carol', ':0', '7'), type: 'x11' };
+    assert.deepEqual(mergeSessions([utmp(900, 'carol', ':0')], [desktop]), [{ ...utmp(900, 'carol', ':0', '7'), type: 'x11' }]);
     // sshd records the shell in utmp; logind, the sshd process, with no terminal: the same session scope.
     assert.deepEqual(mergeSessions([utmp(5000, 'alice', 'pts/0', '3')], [logind(4242, 'alice', '', '3')]), [utmp(5000, 'alice', 'pts/0', '3')]);
   });
@@ -427,7 +431,7 @@ describe('IdleSampler over a machine without utmp', () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   const sessionsReading = async () => {
-    const readings = await new IdleSampler({ root, thresholds: DEFAULT_IDLE_THRESHOLDS, checks: [], gpuLookupPath: '' }).sample();
+    const readings = await new IdleSampler({ root, thresholds: DEFAULT_IDLE_THRESHOLDS, checks: [], toolPath: '' }).sample();
     const found = readings.find((r) => r.signal === 'sessions');
     assert.ok(found);
     return found;
@@ -439,12 +443,29 @@ describe('IdleSampler over a machine without utmp', () => {
       .replace('REMOTE=0', 'REMOTE=1').replace('SERVICE=login', 'REMOTE_HOST=10.0.0.5\nSERVICE=login').replace('LEADER=700', 'LEADER=4242');
     await putSessions(root, { '3': remoteLogin, c1: GREETER, c2: MANAGER });
     for (const pid of [4242, 1100, 4250]) await mkdir(join(root, 'proc', String(pid)));
-    assert.deepEqual(await sessionsReading(), { signal: 'sessions', value: 1, threshold: 0, unit: 'sessions', busy: true, detail: 'alice on pts/0 from 10.0.0.5' });
+    const one = await sessionsReading();
+    // No pts/0 under this root: her input cannot be known, so her session counts.
+    assert.deepEqual({ ...one, sessions: undefined }, { signal: 'sessions', value: 1, threshold: 0, unit: 'sessions', busy: true, detail: 'alice on pts/0 from 10.0.0.5 (idle ?)', sessions: undefined });
+    assert.deepEqual(one.sessions, [
+      {
+        user: 'alice',
+        line: 'pts/0',
+        host: '10.0.0.5',
+        service: 'login',
+        type: 'tty',
+        session: '3',
+        source: 'logind',
+        loginTime: '2023-11-14T22:16:40.000Z',
+        idleSeconds: null,
+        idleFrom: null,
+        counted: true,
+      },
+    ]);
 
     await putSessions(root, { '6': ROOT_SSH });
     await mkdir(join(root, 'proc/4300'));
     const two = await sessionsReading();
-    assert.deepEqual([two.value, two.detail], [2, 'alice on pts/0 from 10.0.0.5, root via sshd from 10.0.0.5']);
+    assert.deepEqual([two.value, two.detail], [2, 'alice on pts/0 from 10.0.0.5 (idle ?), root via sshd from 10.0.0.5 (idle ?)']);
 
     // alice logs out: logind marks the session closing, then removes it; root's sshd dies.
     await putSessions(root, { '3': remoteLogin.replace('STATE=active', 'STATE=closing') });

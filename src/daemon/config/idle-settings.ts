@@ -23,6 +23,8 @@ export function resolveIdleSettings(
     // null is a value here ("the daemon's default provider"), so only absence falls back.
     provider: file.provider === undefined ? base.provider : file.provider,
     thresholds: mergeThresholds(base.thresholds, file.thresholds),
+    sessionIdleMs: base.sessionIdleMs,
+    networkInterfaces: file.networkInterfaces === undefined ? base.networkInterfaces : file.networkInterfaces,
     checks: file.checks === undefined ? base.checks : file.checks.map(resolveCheck),
     webhookUrl: file.webhookUrl === undefined ? base.webhookUrl : file.webhookUrl,
     wall: file.wall ?? base.wall,
@@ -38,7 +40,8 @@ export function resolveIdleSettings(
       root: layer.root ?? settings.root,
     };
   }
-  return settings;
+  // Unset, it follows the nap time that is finally in force (a SNOOZEBOT_IDLE_NAP_TIME_MS included); null is a value.
+  return { ...settings, sessionIdleMs: file.sessionIdleMs === undefined ? settings.napTimeMs : file.sessionIdleMs };
 }
 
 function mergeThresholds(base: IdleThresholds, file: IdleConfig['thresholds']): IdleThresholds {
@@ -49,6 +52,8 @@ function mergeThresholds(base: IdleThresholds, file: IdleConfig['thresholds']): 
     // null switches the signal off, so it overrides; only an absent key inherits.
     if (value !== undefined) result[key] = value;
   }
+  // A per-core load threshold takes the place of the absolute one (rules.ts refuses a file that sets both).
+  if (result.load1PerCore !== null && file.load1 === undefined) result.load1 = null;
   return result;
 }
 

@@ -3,8 +3,9 @@
 // that sets only maxBackoffMs can still end up below a defaults-section
 // initialBackoffMs. They run on the raw value even when other keys are wrong,
 // so all problems come out together; a value that is itself invalid is left
-// to its own message. The idle section has one such rule (a check interval
-// no longer than the nap time) and unique check names.
+// to its own message. The idle section has two such rules (a check interval
+// no longer than the nap time; one load threshold, absolute or per core) and
+// unique check names.
 import { DEFAULT_IDLE_SETTINGS } from '../idle/settings.js';
 import { DEFAULT_PLUGIN_SETTINGS } from './defaults.js';
 import type { ConfigIssue, PathIssue } from './errors.js';
@@ -82,7 +83,24 @@ function idleIssues(idle: unknown): PathIssue[] {
     }
   }
   issues.push(...duplicateCheckNames(member(idle, 'checks')));
+  issues.push(...bothLoadThresholds(member(idle, 'thresholds')));
   return issues;
+}
+
+/** load1 and load1PerCore measure one thing two ways; with both, which one decides would be a guess. */
+function bothLoadThresholds(thresholds: unknown): PathIssue[] {
+  const absolute = member(thresholds, 'load1');
+  const perCore = member(thresholds, 'load1PerCore');
+  if (typeof absolute !== 'number' || typeof perCore !== 'number') return [];
+  return [
+    {
+      path: ['idle', 'thresholds', 'load1PerCore'],
+      at: 'key',
+      message:
+        `cannot be set together with load1 (${absolute}): load1PerCore replaces the absolute threshold; ` +
+        `keep one of them (load1PerCore ${perCore} is a load of ${perCore} per CPU, load1 the load of the whole machine)`,
+    },
+  ];
 }
 
 /** Check names label their signal (check:<name>), so two checks with one name would be indistinguishable. */

@@ -147,6 +147,9 @@ export const IDLE_LIMITS = {
   cancelWindowMs: { min: 0, max: HOUR },
   checkTimeoutMs: { min: 1, max: 10 * MINUTE },
   stopAttempts: { min: 1, max: 20 },
+  // The kernel moves a terminal's access time at most every 8 seconds (tty_update_time),
+  // so a shorter setting would call someone who is typing idle.
+  sessionIdleMs: { min: 10 * SECOND, max: 7 * DAY },
 } as const;
 
 const IGNORE_HINT = 'or null to leave the signal out';
@@ -170,6 +173,7 @@ export const thresholdsSchema = z.strictObject(
   {
     cpuPercent: percentThreshold().optional(),
     load1: rateThreshold('a load average').optional(),
+    load1PerCore: rateThreshold('a load average per CPU').optional(),
     networkBytesPerSecond: rateThreshold('a number of bytes per second').optional(),
     diskBytesPerSecond: rateThreshold('a number of bytes per second').optional(),
     sessions: sessionsThreshold().optional(),
@@ -177,6 +181,20 @@ export const thresholdsSchema = z.strictObject(
   },
   { error: expected('an object of thresholds, e.g. { "cpuPercent": 10 }') },
 );
+
+/** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no "/", ":" or blanks; "*" is a wildcard here. */
+export const INTERFACE_PATTERN = /^[^/:\s]{1,15}$/;
+
+const interfaceWhat = 'an interface name such as "eth0" or a pattern such as "ens*" (up to 15 characters, no "/", ":" or blanks)';
+
+const networkInterfaces = z
+  .array(z.string({ error: expected(interfaceWhat) }).regex(INTERFACE_PATTERN, { error: expected(interfaceWhat) }), {
+    error: expected('a list of interface names (["eth0", "wg0"]), or null for the physical interfaces'),
+  })
+  .min(1, {
+    error: 'expected at least one interface name; null counts the physical interfaces, and thresholds.networkBytesPerSecond: null leaves the network out',
+  })
+  .nullable();
 
 /** Check names label the signal (check:<name>) in logs, the API and metrics, so they stay plain. */
 export const CHECK_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -227,6 +245,15 @@ const webhookUrl = z
   })
   .nullable();
 
+const sessionIdle = (() => {
+  const { min, max } = IDLE_LIMITS.sessionIdleMs;
+  const error = expected(
+    `a whole number of milliseconds from ${min} to ${max} (${humanMs(max)}), or null to count every live session ` +
+      `(below ${humanMs(min)} a typing user could look idle: the kernel moves a terminal's access time only every 8 s)`,
+  );
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).nullable();
+})();
+
 function idleMilliseconds(key: keyof typeof IDLE_LIMITS) {
   return milliseconds(IDLE_LIMITS[key].min, IDLE_LIMITS[key].max);
 }
@@ -240,6 +267,8 @@ export const idleSchema = z.strictObject(
     cancelWindowMs: idleMilliseconds('cancelWindowMs').optional(),
     provider: pluginNameSchema.nullable().optional(),
     thresholds: thresholdsSchema.optional(),
+    sessionIdleMs: sessionIdle.optional(),
+    networkInterfaces: networkInterfaces.optional(),
     checks: z.array(checkSchema, { error: expected('a list of checks ([ { "name": ..., "command": ... } ])') }).optional(),
     webhookUrl: webhookUrl.optional(),
     wall: flag.optional(),

@@ -11,7 +11,11 @@
 //   sample inside the window cancels.
 // - A stop is attempted once. Stopped or failed, nothing more happens until
 //   activity is seen again (a failure is reported, never looped on).
-import type { IdlePhase, SignalReading } from './status.js';
+//
+// Every change of phase is recorded with the sample that caused it
+// (phase-changes.ts), for the status and for tuning.
+import { PhaseChanges, busyReason } from './phase-changes.js';
+import type { IdlePhase, PhaseChange, SignalReading } from './status.js';
 
 export interface DecisionTimes {
   readonly napTimeMs: number;
@@ -39,6 +43,9 @@ export class IdleClock {
   #idleSince: number | null = null;
   #announcedAt: number | null = null;
   #busySignals: readonly string[] = [];
+  /** The latest sample observed: the evidence of a change that follows it (a stop's end, a reload). */
+  #readings: readonly SignalReading[] = [];
+  readonly #changes = new PhaseChanges();
 
   constructor(times: DecisionTimes) {
     this.#times = times;
@@ -63,6 +70,11 @@ export class IdleClock {
     };
   }
 
+  /** The latest phase changes, oldest first, each with the per-signal values that decided it. */
+  changes(): readonly PhaseChange[] {
+    return this.#changes.list();
+  }
+
   /**
    * When StopInstance would be called if the machine stays idle; null while
    * busy, stopping, or after a stop or failure.
@@ -77,6 +89,7 @@ export class IdleClock {
   observe(now: number, readings: readonly SignalReading[]): IdleAction[] {
     const busy = readings.filter((r) => r.busy).map((r) => r.signal);
     this.#busySignals = busy;
+    this.#readings = readings;
     // A StopInstance call in flight is not interrupted: the provider may already be acting on it.
     if (this.#phase === 'stopping') return [];
     if (busy.length > 0) return this.#becomeBusy(now);
@@ -85,20 +98,20 @@ export class IdleClock {
 
   /** The call ended: `ok` true for an accepted (or dry-run) stop. */
   stopFinished(now: number, ok: boolean): void {
-    this.#phase = ok ? 'stopped' : 'failed';
+    this.#moveTo(ok ? 'stopped' : 'failed', now, ok ? 'the stop was done (only logged, in a dry run)' : 'the stop failed (see lastStop)');
     this.#since = now;
     this.#announcedAt = null;
   }
 
   /** An operator fixed the cause of a failed stop (config reload): try again after the window, keeping the idle clock. */
-  retryAfterFailure(): void {
-    if (this.#phase === 'failed') this.#phase = this.#idleSince === null ? 'starting' : 'idle';
+  retryAfterFailure(now: number): void {
+    if (this.#phase === 'failed') this.#moveTo(this.#idleSince === null ? 'starting' : 'idle', now, 'configuration reloaded after a failed stop: trying again');
   }
 
   #becomeBusy(now: number): IdleAction[] {
     const cancelled = this.#phase === 'announced';
     if (this.#phase !== 'busy') this.#since = now;
-    this.#phase = 'busy';
+    this.#moveTo('busy', now, busyReason(this.#readings));
     this.#idleSince = null;
     this.#announcedAt = null;
     return cancelled ? ['cancel'] : [];
@@ -113,7 +126,7 @@ export class IdleClock {
       case 'busy':
         // The stretch counts from the first idle sample: between the last busy
         // sample and this one nobody knows, so the nap is never cut short.
-        this.#phase = 'idle';
+        this.#moveTo('idle', now, 'every signal at or under its threshold');
         this.#since = now;
         this.#idleSince = now;
         break;
@@ -122,16 +135,22 @@ export class IdleClock {
     }
     const actions: IdleAction[] = [];
     if (this.#phase === 'idle' && this.#idleSince !== null && now >= this.#announceDueAt(this.#idleSince)) {
-      this.#phase = 'announced';
+      this.#moveTo('announced', now, 'idle for the nap time, and the grace period is over');
       this.#announcedAt = now;
       actions.push('announce');
     }
     if (this.#phase === 'announced' && this.#announcedAt !== null && now >= this.#announcedAt + this.#times.cancelWindowMs) {
       // 'stopping' at once: the decision to stop is taken exactly once, whatever the caller does with it.
-      this.#phase = 'stopping';
+      this.#moveTo('stopping', now, 'the cancellation window ended without activity');
       actions.push('stop');
     }
     return actions;
+  }
+
+  #moveTo(to: IdlePhase, now: number, reason: string): void {
+    if (to === this.#phase) return;
+    this.#changes.record(now, this.#phase, to, reason, this.#readings);
+    this.#phase = to;
   }
 
   #announceDueAt(idleSince: number): number {

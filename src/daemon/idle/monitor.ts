@@ -13,7 +13,7 @@ import { systemClock } from './clock.js';
 import type { Clock, ClockTimer } from './clock.js';
 import { IdleClock } from './decision.js';
 import type { DecisionTimes, IdleAction } from './decision.js';
-import type { CustomCheck, IdleSettings, IdleThresholds } from './settings.js';
+import type { IdleSettings } from './settings.js';
 import type { IdleStatus, SignalReading, StopOutcome } from './status.js';
 import { callStopWithRetries } from './stop-call.js';
 
@@ -21,8 +21,10 @@ import { callStopWithRetries } from './stop-call.js';
 export interface IdleSamplerLike {
   prime(): Promise<void>;
   sample(): Promise<SignalReading[]>;
-  setThresholds(thresholds: IdleThresholds): void;
-  setChecks(checks: readonly CustomCheck[]): void;
+  /** The settings from the next sample on; with idle detection off it also stops what it keeps running (nvidia-smi). */
+  configure(settings: IdleSettings): void;
+  /** Stops what it keeps running between samples (nvidia-smi), when the monitor closes. */
+  close(): void;
 }
 
 export interface StopAnswer {
@@ -139,11 +141,10 @@ export class IdleMonitor {
     const wasEnabled = this.#settings.enabled;
     this.#settings = settings;
     this.#dryRun = dryRun;
-    this.#sampler.setThresholds(settings.thresholds);
-    this.#sampler.setChecks(settings.checks);
+    this.#sampler.configure(settings);
     this.#idle.setTimes(this.#times());
     // An operator reloading after a failed stop has usually fixed its cause.
-    this.#idle.retryAfterFailure();
+    this.#idle.retryAfterFailure(this.#clock.now());
     if (!settings.enabled) {
       if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -181,6 +182,8 @@ export class IdleMonitor {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.settled();
+    // After the last sample: no tick is left to start nvidia-smi again.
+    this.#sampler.close();
   }
 
   status(): IdleStatus {
@@ -207,6 +210,7 @@ export class IdleMonitor {
       signals: this.#readings,
       busySignals: snap.busySignals,
       lastStop: this.#lastStop,
+      phaseChanges: this.#idle.changes(),
     };
   }
 
@@ -221,8 +225,7 @@ export class IdleMonitor {
 
   async #prime(): Promise<void> {
     if (this.#primed) return;
-    this.#sampler.setThresholds(this.#settings.thresholds);
-    this.#sampler.setChecks(this.#settings.checks);
+    this.#sampler.configure(this.#settings);
     await this.#sampler.prime();
     this.#primed = true;
   }
@@ -259,10 +262,12 @@ export class IdleMonitor {
     const after = this.#idle.snapshot().phase;
     if (this.#log.isLevelEnabled('debug')) this.#log.debug({ phase: after, signals: readings }, 'idle sample');
     if (after === before) return;
+    // The values of every signal, so the log keeps what decided each change (status keeps only the latest few).
+    const values = signalValues(readings);
     if (after === 'busy') {
-      this.#log.info({ busy: describeBusy(readings) }, 'machine busy: the idle clock is reset');
+      this.#log.info({ busy: describeBusy(readings), values }, 'machine busy: the idle clock is reset');
     } else if (after === 'idle') {
-      this.#log.info({ stopAt: iso(this.#idle.stopDueAt()) }, 'machine idle: every signal is under its threshold');
+      this.#log.info({ stopAt: iso(this.#idle.stopDueAt()), values }, 'machine idle: every signal is under its threshold');
     }
   }
 
@@ -350,6 +355,11 @@ export function describeBusy(readings: readonly SignalReading[]): string[] {
       const against = r.threshold === null || r.value === null ? '' : ` > ${round(r.threshold)}`;
       return `${r.signal} ${value}${against}${r.detail ? ` (${r.detail})` : ''}`;
     });
+}
+
+/** { cpu: [3.2, 10], sessions: [0, 0], gpu: [null, 5] }: each signal's value and threshold. */
+function signalValues(readings: readonly SignalReading[]): Record<string, [number | null, number | null]> {
+  return Object.fromEntries(readings.map((r) => [r.signal, [r.value, r.threshold]]));
 }
 
 function round(n: number): string {

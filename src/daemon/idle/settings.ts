@@ -9,13 +9,18 @@
 export interface IdleThresholds {
   /** CPU utilisation of all cores together, in percent (0-100), from /proc/stat deltas. */
   readonly cpuPercent: number | null;
-  /** The 1-minute load average from /proc/loadavg. */
+  /** The 1-minute load average from /proc/loadavg. Ignored when load1PerCore is set. */
   readonly load1: number | null;
-  /** Received plus sent bytes per second on every interface but loopback (/proc/net/dev). */
+  /**
+   * The 1-minute load average divided by the online CPUs (cpuN lines of
+   * /proc/stat); when set, it replaces the absolute load1 threshold.
+   */
+  readonly load1PerCore: number | null;
+  /** Received plus sent bytes per second on the counted interfaces (/proc/net/dev; see IdleSettings.networkInterfaces). */
   readonly networkBytesPerSecond: number | null;
   /** Read plus written bytes per second on whole disks (/proc/diskstats). */
   readonly diskBytesPerSecond: number | null;
-  /** Logged-in user sessions (utmp and logind); 0 means any session keeps the machine busy. */
+  /** Logged-in user sessions with recent input (utmp and logind; see sessionIdleMs); 0 means any such session keeps the machine busy. */
   readonly sessions: number | null;
   /** Highest GPU utilisation in percent (nvidia-smi); ignored when nvidia-smi is absent. */
   readonly gpuPercent: number | null;
@@ -40,6 +45,18 @@ export interface IdleSettings {
   /** The plugin whose StopInstance is called; null: the daemon's default provider. */
   readonly provider: string | null;
   readonly thresholds: IdleThresholds;
+  /**
+   * A session counts toward the sessions signal only if it had input within
+   * this long (its terminal's access time, or logind's idle hint for a
+   * desktop); null: every live session counts, whatever its input.
+   */
+  readonly sessionIdleMs: number | null;
+  /**
+   * The interfaces whose traffic counts, by name ("*" matches any run of
+   * characters); null: the physical ones, those with a device under
+   * /sys/class/net/<name>/device.
+   */
+  readonly networkInterfaces: readonly string[] | null;
   readonly checks: readonly CustomCheck[];
   /** POSTed a JSON announcement when the machine is about to stop; null for none. */
   readonly webhookUrl: string | null;
@@ -56,6 +73,7 @@ const MINUTE = 60_000;
 export const DEFAULT_IDLE_THRESHOLDS: IdleThresholds = {
   cpuPercent: 10,
   load1: 0.5,
+  load1PerCore: null,
   networkBytesPerSecond: 50 * 1024,
   diskBytesPerSecond: 1024 * 1024,
   sessions: 0,
@@ -72,6 +90,9 @@ export const DEFAULT_IDLE_SETTINGS: IdleSettings = {
   cancelWindowMs: 60_000,
   provider: null,
   thresholds: DEFAULT_IDLE_THRESHOLDS,
+  // The nap time's default: resolveIdleSettings follows the nap time that is set.
+  sessionIdleMs: 30 * MINUTE,
+  networkInterfaces: null,
   checks: [],
   webhookUrl: null,
   wall: false,

@@ -14,6 +14,34 @@ export interface SignalReading {
   readonly busy: boolean;
   /** Who is logged in, a check's exit status, or why a reading failed. */
   readonly detail?: string;
+  /** sessions only: every live session with its input idle time, like `w`. */
+  readonly sessions?: readonly SessionActivity[];
+  /** network only: the interfaces whose traffic was counted. */
+  readonly interfaces?: readonly string[];
+}
+
+/** One logged-in session, as the sessions signal saw it. */
+export interface SessionActivity {
+  readonly user: string;
+  /** The terminal ("pts/0", "tty1"); '' when unknown (logind's ssh sessions). */
+  readonly line: string;
+  /** Where the user came from; '' for a local login. */
+  readonly host: string;
+  /** The PAM service of a logind session ("sshd", "gdm-password"). */
+  readonly service?: string;
+  /** logind's session type (tty, x11, wayland, ...), when logind lists the session. */
+  readonly type?: string;
+  /** logind's session id, when logind lists the session. */
+  readonly session?: string;
+  readonly source: 'utmp' | 'logind';
+  /** ISO-8601; null when unknown. */
+  readonly loginTime: string | null;
+  /** Seconds since the session's last input; null when it cannot be known (then the session counts). */
+  readonly idleSeconds: number | null;
+  /** Where the idle time comes from: the terminal's access time (as `w`), or logind's idle hint (a desktop). */
+  readonly idleFrom: 'tty' | 'logind' | null;
+  /** Whether the session counts toward the sessions signal: input within idle.sessionIdleMs, unknown input, or sessionIdleMs null. */
+  readonly counted: boolean;
 }
 
 /**
@@ -36,6 +64,21 @@ export interface StopOutcome {
   readonly plugin: string | null;
   readonly message: string;
   readonly attempts: number;
+}
+
+/**
+ * One change of phase and the sample that caused it, kept so an operator can
+ * see which signal (and how far over or under its threshold) decided it.
+ */
+export interface PhaseChange {
+  /** ISO-8601. */
+  readonly at: string;
+  readonly from: IdlePhase;
+  readonly to: IdlePhase;
+  /** In words: which signals were busy, "every signal under its threshold", "nap time reached", ... */
+  readonly reason: string;
+  /** Every signal of the sample that decided the change (the latest sample, for a stop's end). */
+  readonly signals: readonly SignalReading[];
 }
 
 export interface IdleStatus {
@@ -62,4 +105,6 @@ export interface IdleStatus {
   /** Names of the busy signals in the latest sample. */
   readonly busySignals: readonly string[];
   readonly lastStop: StopOutcome | null;
+  /** The latest changes of phase, oldest first (at most PHASE_CHANGES_KEPT), each with the per-signal values that decided it. */
+  readonly phaseChanges: readonly PhaseChange[];
 }

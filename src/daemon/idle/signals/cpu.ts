@@ -11,6 +11,8 @@ export interface CpuTimes {
   readonly busy: number;
   /** Ticks in user..steal: the first 8 fields. guest and guest_nice are already counted in user and nice. */
   readonly total: number;
+  /** Online CPUs: the "cpuN" lines (offline ones have none). 0 when the text lists none. */
+  readonly cpus: number;
 }
 
 // Fields of the "cpu" line, in order: user nice system idle iowait irq
@@ -37,7 +39,21 @@ export function parseCpuTimes(text: string): CpuTimes {
     if (fields === IDLE || fields === IOWAIT) idle += ticks;
   }
   if (fields < MIN_FIELDS) throw new SignalParseError(`/proc/stat "cpu" line has ${fields} fields, expected at least ${MIN_FIELDS}: ${excerpt(text)}`);
-  return { busy: total - idle, total };
+  return { busy: total - idle, total, cpus: countCpus(text) };
+}
+
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/** The "cpuN" lines of /proc/stat text: the CPUs the load average is spread over. */
+export function countCpus(text: string): number {
+  const first = text.charCodeAt(3);
+  let cpus = text.startsWith('cpu') && first >= ZERO && first <= NINE ? 1 : 0;
+  for (let at = text.indexOf('\ncpu'); at >= 0; at = text.indexOf('\ncpu', at + 4)) {
+    const c = text.charCodeAt(at + 4);
+    if (c >= ZERO && c <= NINE) cpus++;
+  }
+  return cpus;
 }
 
 /** The boot time ("btime", seconds since the epoch) in /proc/stat text; undefined when absent or malformed. */
@@ -53,7 +69,7 @@ export function parseBootTime(text: string): number | undefined {
  * (or the counters went backwards). Clamped to 0..100 because iowait can
  * decrease on some kernels, which makes a single interval look odd.
  */
-export function cpuPercent(previous: CpuTimes, current: CpuTimes): number | undefined {
+export function cpuPercent(previous: Pick<CpuTimes, 'busy' | 'total'>, current: Pick<CpuTimes, 'busy' | 'total'>): number | undefined {
   const total = current.total - previous.total;
   if (!(total > 0)) return undefined;
   const percent = ((current.busy - previous.busy) / total) * 100;

@@ -21,8 +21,7 @@
 //
 // Only the session files are read here; whether the leader still runs is
 // left to the caller, as for utmp.
-import { constants } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { closeSync, constants, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoginSession } from './sessions.js';
 
@@ -158,6 +157,7 @@ export function toLoginSession(session: LogindSession): LoginSession {
     loginTime: session.loginTime ?? new Date(0),
     source: 'logind',
     session: session.id,
+    ...(session.type === '' ? {} : { type: session.type }),
     ...(session.service === '' ? {} : { service: session.service }),
   };
 }
@@ -171,6 +171,15 @@ function isMissing(error: unknown): boolean {
 // wait for a writer and hang the sampler; on a regular file it changes nothing.
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
+function readNonBlocking(path: string): string {
+  const fd = openSync(path, READ_FLAGS);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The logins logind lists under `root`, oldest first, whether their leader
  * still runs or not; none when there is no session directory (no logind, a
@@ -180,22 +189,21 @@ export async function readLogindSessions(root: string): Promise<LogindSession[]>
   const dir = join(root, LOGIND_SESSIONS_DIR);
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // Synchronous, like the /proc reads: tmpfs, every sample (proc-file.ts says why).
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;
   }
   const ids = entries.filter((entry) => entry.isFile() && SESSION_ID.test(entry.name)).map((entry) => entry.name);
-  const parsed = await Promise.all(
-    ids.map(async (id) => {
-      try {
-        return parseLogindSession(id, await readFile(join(dir, id), { encoding: 'utf8', flag: READ_FLAGS }));
-      } catch (error) {
-        if (isMissing(error)) return undefined;
-        throw error;
-      }
-    }),
-  );
+  const parsed = ids.map((id) => {
+    try {
+      return parseLogindSession(id, readNonBlocking(join(dir, id)));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  });
   const sessions = parsed.filter((session): session is LogindSession => session !== undefined && isLoginSession(session));
   return sessions.sort((a, b) => (a.loginTime?.getTime() ?? 0) - (b.loginTime?.getTime() ?? 0) || a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

@@ -2,6 +2,7 @@
 // interface, "  eth0: <16 counters>": 8 receive counters (bytes first), then
 // 8 transmit counters (bytes first). Loopback is left out: it is the machine
 // talking to itself (this daemon's own API included), not someone using it.
+// Which of the others count is interfaces.ts's business.
 import { readProcFile } from './proc-file.js';
 import { join } from 'node:path';
 import { FieldCursor } from './proc-fields.js';
@@ -15,9 +16,17 @@ export interface NetworkBytes {
   readonly interfaces: number;
 }
 
+/** One interface's counters since it came up. */
+export interface InterfaceBytes {
+  readonly name: string;
+  readonly rxBytes: number;
+  readonly txBytes: number;
+}
+
 const HEADER = 'Inter-|';
 const HEADER_LINES = 2;
 const RECEIVE_FIELDS = 8;
+const SPACE = 0x20;
 
 function counter(cursor: FieldCursor, what: string, text: string, start: number, end: number): number {
   const value = cursor.integer();
@@ -25,22 +34,21 @@ function counter(cursor: FieldCursor, what: string, text: string, start: number,
   return value;
 }
 
-/** Whether text[start, colon) is "lo" with blanks around it, without cutting it out. */
-function isLoopback(text: string, start: number, colon: number): boolean {
-  let pos = start;
-  while (pos < colon && text.charCodeAt(pos) === 0x20) pos++;
-  if (!text.startsWith('lo', pos)) return false;
-  for (pos += 2; pos < colon; pos++) if (text.charCodeAt(pos) !== 0x20) return false;
-  return true;
+/** text[start, colon) without the blanks the kernel pads names with. */
+function nameBetween(text: string, start: number, colon: number): string {
+  let from = start;
+  while (from < colon && text.charCodeAt(from) === SPACE) from++;
+  let to = colon;
+  while (to > from && text.charCodeAt(to - 1) === SPACE) to--;
+  return text.slice(from, to);
 }
 
-export function parseNetworkBytes(text: string): NetworkBytes {
+/** Every interface's counters in /proc/net/dev text, in the kernel's order, loopback ("lo") left out. */
+export function parseInterfaceBytes(text: string): InterfaceBytes[] {
   if (!text.startsWith(HEADER)) throw new SignalParseError(`/proc/net/dev does not start with its "${HEADER}" header: ${excerpt(text)}`);
   const cursor = new FieldCursor(text);
   for (let i = 0; i < HEADER_LINES; i++) cursor.nextLine();
-  let rxBytes = 0;
-  let txBytes = 0;
-  let interfaces = 0;
+  const interfaces: InterfaceBytes[] = [];
   while (!cursor.atEnd) {
     const start = cursor.position;
     let end = text.indexOf('\n', start);
@@ -50,19 +58,42 @@ export function parseNetworkBytes(text: string): NetworkBytes {
     const colon = text.lastIndexOf(':', end - 1);
     if (colon < start) {
       if (text.slice(start, end).trim() !== '') throw new SignalParseError(`/proc/net/dev line without "name:": ${excerpt(text.slice(start, end))}`);
-    } else if (!isLoopback(text, start, colon)) {
-      cursor.moveTo(colon + 1);
-      rxBytes += counter(cursor, 'received bytes', text, start, end);
-      for (let i = 1; i < RECEIVE_FIELDS; i++) cursor.skipField();
-      txBytes += counter(cursor, 'sent bytes', text, start, end);
-      interfaces++;
+    } else {
+      const name = nameBetween(text, start, colon);
+      if (name !== 'lo') {
+        cursor.moveTo(colon + 1);
+        const rxBytes = counter(cursor, 'received bytes', text, start, end);
+        for (let i = 1; i < RECEIVE_FIELDS; i++) cursor.skipField();
+        const txBytes = counter(cursor, 'sent bytes', text, start, end);
+        interfaces.push({ name, rxBytes, txBytes });
+      }
     }
     cursor.moveTo(end);
     cursor.nextLine();
   }
-  return { rxBytes, txBytes, interfaces };
+  return interfaces;
+}
+
+/** The sums over every interface but lo. */
+export function parseNetworkBytes(text: string): NetworkBytes {
+  let rxBytes = 0;
+  let txBytes = 0;
+  const interfaces = parseInterfaceBytes(text);
+  for (const entry of interfaces) {
+    rxBytes += entry.rxBytes;
+    txBytes += entry.txBytes;
+  }
+  return { rxBytes, txBytes, interfaces: interfaces.length };
+}
+
+export function netDevPath(root: string): string {
+  return join(root, 'proc/net/dev');
 }
 
 export async function readNetworkBytes(root: string): Promise<NetworkBytes> {
-  return parseNetworkBytes(readProcFile(join(root, 'proc/net/dev')));
+  return parseNetworkBytes(readProcFile(netDevPath(root)));
+}
+
+export async function readInterfaceBytes(root: string): Promise<InterfaceBytes[]> {
+  return parseInterfaceBytes(readProcFile(netDevPath(root)));
 }

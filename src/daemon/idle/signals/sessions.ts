@@ -16,9 +16,13 @@
 // Newer distributions (Debian 13, Fedora 40+, Ubuntu 24.10+) write no utmp
 // at all; there logind's session files (logind.ts) are the record. Older systemd machines have both,
 // listing each login twice, so the two are merged: utmp's record of a login
-// is kept (it names the terminal, which logind does not know for ssh) and
-// logind's dropped.
-import { access, readFile } from 'node:fs/promises';
+// is kept (it names the terminal, which logind does not know for ssh), with
+// what logind adds (the session id and its type, which says whether it is a
+// desktop), and logind's dropped.
+//
+// Every file here is read synchronously: they live on tmpfs and /proc, and a
+// sample reads them every few seconds for months (see proc-file.ts).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLogindSessions, toLoginSession } from './logind.js';
 
@@ -36,6 +40,8 @@ export interface LoginSession {
   readonly session?: string;
   /** The PAM service that opened a logind session ("sshd"), to name a session that has no terminal. */
   readonly service?: string;
+  /** logind's session type: tty, x11, wayland, mir, web, unspecified; absent when logind does not list the login. */
+  readonly type?: string;
 }
 
 export const UTMP_RECORD_BYTES = 384;
@@ -86,10 +92,10 @@ function isMissing(error: unknown): boolean {
 }
 
 /** /run/utmp, else /var/run/utmp (older systems), else undefined: containers and some minimal systems have none. */
-async function readUtmpFile(root: string): Promise<Buffer | undefined> {
+function readUtmpFile(root: string): Buffer | undefined {
   for (const path of ['run/utmp', 'var/run/utmp']) {
     try {
-      return await readFile(join(root, path));
+      return readFileSync(join(root, path));
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
@@ -97,25 +103,17 @@ async function readUtmpFile(root: string): Promise<Buffer | undefined> {
   return undefined;
 }
 
-async function isAlive(root: string, pid: number): Promise<boolean> {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    await access(join(root, 'proc', String(pid)));
-    return true;
-  } catch {
-    return false;
-  }
+function isAlive(root: string, pid: number): boolean {
+  return Number.isSafeInteger(pid) && pid > 0 && existsSync(join(root, 'proc', String(pid)));
 }
 
-async function aliveOnly(root: string, sessions: LoginSession[]): Promise<LoginSession[]> {
-  if (sessions.length === 0) return sessions;
-  const alive = await Promise.all(sessions.map((session) => isAlive(root, session.pid)));
-  return sessions.filter((_, i) => alive[i]);
+function aliveOnly(root: string, sessions: LoginSession[]): LoginSession[] {
+  return sessions.length === 0 ? sessions : sessions.filter((session) => isAlive(root, session.pid));
 }
 
 /** The live USER_PROCESS records of utmp; none when there is no utmp. */
-async function readUtmpSessions(root: string): Promise<LoginSession[]> {
-  const data = await readUtmpFile(root);
+function readUtmpSessions(root: string): LoginSession[] {
+  const data = readUtmpFile(root);
   return data === undefined ? [] : aliveOnly(root, parseUtmp(data));
 }
 
@@ -126,7 +124,7 @@ const SESSION_SCOPE = /\/session-([A-Za-z0-9]+)\.scope(?:\/|$)/m;
 /** The logind session a process belongs to, from its cgroup; undefined when it is in none or is gone. */
 export async function logindSessionOf(root: string, pid: number): Promise<string | undefined> {
   try {
-    return SESSION_SCOPE.exec(await readFile(join(root, 'proc', String(pid), 'cgroup'), 'utf8'))?.[1];
+    return SESSION_SCOPE.exec(readFileSync(join(root, 'proc', String(pid), 'cgroup'), 'utf8'))?.[1];
   } catch {
     // Only used to spot a login listed twice: not knowing it counts the login twice, it hides none.
     return undefined;
@@ -143,18 +141,23 @@ function sameLogin(recorded: LoginSession, listed: LoginSession): boolean {
  * utmp's sessions, then logind's that are not already among them: the same
  * process (login's utmp pid is its logind leader), the same logind session
  * (sshd records the shell in utmp, but logind the sshd process that opened
- * the session) or the same terminal and user.
+ * the session) or the same terminal and user. A utmp record takes the logind
+ * session id and type of its twin, so a desktop's record gets its idle hint.
  */
 export function mergeSessions(utmp: readonly LoginSession[], logind: readonly LoginSession[]): LoginSession[] {
-  return [...utmp, ...logind.filter((listed) => !utmp.some((recorded) => sameLogin(recorded, listed)))];
+  const recorded = utmp.map((record) => {
+    const twin = logind.find((listed) => sameLogin(record, listed));
+    if (twin === undefined) return record;
+    const session = record.session ?? twin.session;
+    return { ...record, ...(session === undefined ? {} : { session }), ...(twin.type === undefined ? {} : { type: twin.type }) };
+  });
+  return [...recorded, ...logind.filter((listed) => !utmp.some((record) => sameLogin(record, listed)))];
 }
 
 /** Sessions whose process is still alive, from utmp and logind; none when neither exists. */
 export async function readSessions(root: string): Promise<LoginSession[]> {
-  const [utmp, logind] = await Promise.all([
-    readUtmpSessions(root),
-    readLogindSessions(root).then((sessions) => aliveOnly(root, sessions.map(toLoginSession))),
-  ]);
+  const utmp = readUtmpSessions(root);
+  const logind = aliveOnly(root, (await readLogindSessions(root)).map(toLoginSession));
   if (utmp.length === 0 || logind.length === 0) return [...utmp, ...logind];
   const scopes = await Promise.all(utmp.map((session) => logindSessionOf(root, session.pid)));
   const placed = utmp.map((session, i) => {
@@ -165,7 +168,7 @@ export async function readSessions(root: string): Promise<LoginSession[]> {
 }
 
 /** "alice on pts/0 from 10.0.0.5", "bob on tty1", "carol via sshd from 10.0.0.7" (logind knows no terminal for ssh). */
-export function describeSession(session: LoginSession): string {
+export function describeSession(session: Pick<LoginSession, 'user' | 'line' | 'host' | 'service'>): string {
   const where = session.line === '' && session.service !== undefined ? `via ${session.service}` : `on ${session.line || '?'}`;
   const who = `${session.user || '?'} ${where}`;
   return session.host === '' ? who : `${who} from ${session.host}`;
