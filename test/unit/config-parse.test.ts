@@ -131,6 +131,11 @@ describe('parseConfig: unknown keys', () => {
     );
   });
 
+  it('a plugin\'s start must be "boot" or "lazy"', () => {
+    const error = configError('{ "plugins": { "aws": { "start": "later" } } }');
+    assert.match(issueAt(error.issues, 'plugins.aws.start').message, /expected "boot" \(start with the daemon\) or "lazy" \(start at the first call that needs it\), saw "later"/);
+  });
+
   it('says where a plugin setting belongs when it is put at the top level', () => {
     const error = configError('{ "restart": { "maxCrashes": 3 } }');
     assert.match(issueAt(error.issues, 'restart').message, /defaults\.restart \(all plugins\) or plugins\.<name>\.restart/);

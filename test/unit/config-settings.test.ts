@@ -20,6 +20,7 @@ describe('pluginSettings', () => {
       enabled: undefined,
       env: {},
       sha256: undefined,
+      start: 'boot',
       autoMtls: false,
       startTimeoutMs: 10_000,
       callTimeoutMs: 30_000,
@@ -27,6 +28,11 @@ describe('pluginSettings', () => {
       health: { intervalMs: 5_000, timeoutMs: 1_000, misses: 3 },
       stop: { controllerMs: 2_000, termMs: 2_000 },
     });
+  });
+
+  it('start: boot by default, lazy from the defaults section or the plugin, the plugin winning', () => {
+    assert.equal(pluginSettings(config('{"defaults": {"start": "lazy"}}'), 'aws').start, 'lazy');
+    assert.equal(pluginSettings(config('{"defaults": {"start": "lazy"}, "plugins": {"aws": {"start": "boot"}}}'), 'aws').start, 'boot');
   });
 
   it('merges built-in ⊕ defaults section ⊕ plugin section key by key', () => {
