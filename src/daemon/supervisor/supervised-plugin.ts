@@ -7,13 +7,16 @@
 // since been replaced (unload during start, restart during backoff) are
 // recognised as stale and ignored.
 import type { Logger } from 'pino';
+import { API_VERSION } from '../../handshake/index.js';
 import { HostError } from '../../host/errors.js';
 import type { StopTimeouts } from '../../host/options.js';
 import { PluginProcess } from '../../host/plugin-process.js';
 import type { CloudProviderClient } from '../../host/cloud-provider-client.js';
+import { identifyPlugin } from '../../host/identity.js';
 import { DaemonError } from '../errors.js';
 import type { PluginState, PluginStatus, ProviderIdentity } from '../types.js';
 import { MissCounter } from './health-policy.js';
+import { judgeStartFailure } from './start-failure.js';
 import type { HealthPolicy } from './health-policy.js';
 import { CrashHistory } from './policy.js';
 import type { RestartPolicy } from './policy.js';
@@ -96,6 +99,10 @@ export class SupervisedPlugin {
   #lastError: string | null = null;
   #provider: ProviderIdentity | null = null;
   #apiVersion: string | null = null;
+  /** How `plugins info` shows the API version ("0.1.0", "unversioned (…)"). */
+  #api: string | null = null;
+  /** Said once per plugin, not at every restart. */
+  #unversionedLogged = false;
   #nextStartAt: number | undefined;
   #backoffTimer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
@@ -140,6 +147,8 @@ export class SupervisedPlugin {
       lastError: this.#lastError,
       provider: this.#provider,
       apiVersion: this.#apiVersion,
+      api: this.#api,
+      tls: this.#state === 'serving' && this.#process?.handshake !== undefined ? this.#process.handshake.serverCert !== undefined : null,
       nextStartAt: this.#state === 'backoff' && this.#nextStartAt !== undefined ? new Date(this.#nextStartAt).toISOString() : null,
     };
   }
@@ -290,6 +299,7 @@ export class SupervisedPlugin {
     this.#nextStartAt = undefined;
     this.#provider = null;
     this.#apiVersion = null;
+    this.#api = null;
     this.#transition('starting', reason);
     let permit: StartPermit | undefined;
     if (this.#gate !== undefined) {
@@ -324,21 +334,30 @@ export class SupervisedPlugin {
     });
     try {
       await process.start();
-      const client = process.client;
-      const [name, version, apiVersion] = await Promise.all([client.providerName(), client.providerVersion(), client.apiVersion()]);
+      const identity = await identifyPlugin(process.client);
       if (generation !== this.#generation) return;
-      this.#provider = { name, version };
-      this.#apiVersion = apiVersion;
+      this.#provider = identity.provider;
+      this.#apiVersion = identity.api.version;
+      this.#api = identity.api.text;
+      if (identity.api.kind === 'unversioned' && !this.#unversionedLogged) {
+        this.#unversionedLogged = true;
+        this.#log.info({ api: identity.api.text }, `plugin ${this.name} is ${identity.api.text}; it is loaded as a plugin of API ${API_VERSION}`);
+      }
     } catch (error) {
       // Stopping a half-started process is not a start: it must not hold up the next plugin's.
       permit?.release();
       if (generation !== this.#generation) return;
-      // Like a crash after serving: the message plus the plugin's last stderr line, which usually says why.
-      const tail = error instanceof HostError ? error.stderrTail.at(-1) : undefined;
-      this.#lastError = error instanceof HostError ? `${error.message}${tail ? `: ${tail.slice(0, 200)}` : ''}` : String(error);
+      // A crash at start is counted and retried; a mismatch fails (or is refused) at once (start-failure.ts).
+      const failure = judgeStartFailure(error);
+      this.#lastError = failure.lastError;
       await process.stop();
       if (generation !== this.#generation) return;
-      this.#crashed(`failed to start: ${this.#lastError}`);
+      if (failure.action === 'crash') {
+        this.#crashed(failure.reason);
+      } else {
+        this.#process = undefined;
+        this.#transition(failure.action === 'refuse' ? 'refused' : 'failed', failure.reason);
+      }
       return;
     } finally {
       permit?.release();
