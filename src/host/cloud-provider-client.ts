@@ -57,7 +57,7 @@ const rawGetInstanceInfo: MethodDefinition<GetInstanceInfoRequest, Buffer> = {
 };
 
 /** What grpc-go's Unimplemented*Server (and grpc-js) say for a method nobody registered: adds nothing to our message. */
-const DEFAULT_UNIMPLEMENTED = /^(method \w+ not implemented|unknown method \w+|The server does not implement the method .*)$/;
+const DEFAULT_UNIMPLEMENTED = /^(method \w+ not implemented|unknown method \w+( for service [\w.]+)?|unknown service [\w.]+|The server does not implement the method .*)$/;
 
 export interface CloudProviderClientOptions {
   /** Told once when the plugin answers in an older layout that is still read (the flat GetInstanceInfoResponse). */

@@ -56,10 +56,10 @@ export async function diagnosePlugin(options: DiagnoseOptions): Promise<Diagnosi
     steps.push({ step, ok: true, ms: round(performance.now() - t0), detail, ...(warning ? { warning } : {}) });
     return value;
   };
-  const failed = (step: string, error: unknown): Diagnosis => {
+  const failed = (step: string, error: unknown, ms = 0): Diagnosis => {
     const failure = error instanceof HostError ? error : undefined;
     const message = failure ? describeHostError(failure) : error instanceof Error ? error.message : String(error);
-    steps.push({ step, ok: false, ms: 0, detail: message });
+    steps.push({ step, ok: false, ms, detail: message });
     return { ok: false, path: options.path, steps, error: { code: failure?.code ?? 'CHECK_FAILED', message } };
   };
 
@@ -71,7 +71,7 @@ export async function diagnosePlugin(options: DiagnoseOptions): Promise<Diagnosi
       await plugin.start();
     } catch (error) {
       // Refused with the cookie as without it: the probe's refusal was not about our cookie.
-      if (error instanceof HostError && error.code === 'PLUGIN_FOREIGN') return failed('cookie', error);
+      if (error instanceof HostError && error.code === 'PLUGIN_FOREIGN') return failed('cookie', error, probe.ms);
       const cookie = cookieStep(probe);
       if (cookie !== undefined) steps.push(cookie);
       return failed(failedStartStep(plugin), error);
