@@ -56,8 +56,11 @@ const rawGetInstanceInfo: MethodDefinition<GetInstanceInfoRequest, Buffer> = {
   responseDeserialize: (bytes: Buffer) => bytes,
 };
 
-/** What grpc-go's Unimplemented*Server (and grpc-js) say for a method nobody registered: adds nothing to our message. */
-const DEFAULT_UNIMPLEMENTED = /^(method \w+ not implemented|unknown method \w+( for service [\w.]+)?|unknown service [\w.]+|The server does not implement the method .*)$/;
+/**
+ * What grpc-go's Unimplemented*Server and grpc-js say of one missing method: adds nothing to our message.
+ * ("unknown service plugin.CloudProvider" does: the plugin serves no CloudProvider at all.)
+ */
+const DEFAULT_UNIMPLEMENTED = /^(method \w+ not implemented|unknown method \w+( for service [\w.]+)?|The server does not implement the method .*)$/;
 
 export interface CloudProviderClientOptions {
   /** Told once when the plugin answers in an older layout that is still read (the flat GetInstanceInfoResponse). */
