@@ -27,6 +27,7 @@ import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestart
 import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
 import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
+import { INTEROP_ROWS, interopGroup, interopMatrixLines, measureInterop } from './measure-interop.js';
 import type { IdleSamples } from './measure-idle.js';
 import type { ParallelFloorSamples } from './measure-floor.js';
 import { timeNodeNoops } from './measure-process.js';
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle,
   ];
+  const interopSkip = feeds(INTEROP_ROWS, true);
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
@@ -295,6 +297,10 @@ async function main(): Promise<void> {
   // Issue 6: the idle monitor on this machine's /proc, in a process of its own.
   if (idle.usable) log(`idle monitor: ${IDLE_SAMPLES.toLocaleString('en-US')} samples back to back…`);
   await idle.step((s) => measureIdleInto(s, join(ROOT, 'dist/js')));
+
+  // Issue 13: the interop matrix, every host × plugin kind, 2 plugin processes per cell per round.
+  const interopRun = { rounds: CONFIG.rounds, cycles: 2, rpcs: CONFIG.rpcs, warmupRpcs: CONFIG.warmupRpcs };
+  const interop = interopSkip === undefined && build.ok ? await measureInterop(build, LOCAL_PLUGIN, interopRun, log) : { skipped: interopSkip ?? noGo ?? '' };
 
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
@@ -570,6 +576,7 @@ async function main(): Promise<void> {
       ],
     },
     idleGroup,
+    interopGroup(interop),
     {
       title: 'Issue 7: floors (plain fork/exec → handshake line)',
       rows: [
@@ -697,6 +704,7 @@ async function main(): Promise<void> {
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
     ...failed.flatMap((s) => [`${s.name} failed: ${s.error ?? ''}`, '']),
+    ...interopMatrixLines(interop),
     `Measured in ${elapsedS.toFixed(0)} s (build not included). Targets are reported, not enforced.`,
   ];
   const report = renderReport(machine, shown, footer);
@@ -744,6 +752,7 @@ async function main(): Promise<void> {
     log(`measurement errors in: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;
   }
+  if ('errors' in interop && interop.errors.size > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
