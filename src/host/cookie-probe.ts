@@ -8,6 +8,9 @@
 // notice names no cookie and a plugin of another application refuses ours
 // just the same.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MAGIC_COOKIE_KEY, recognizeCookieNotice } from '../handshake/index.js';
 import type { CookieNotice } from '../handshake/index.js';
 import { LineSplitter, LineTail } from './line-splitter.js';
@@ -34,10 +37,21 @@ export type CookieProbe =
   /** It could not be run at all (the real start says why, in more words). */
   | { readonly outcome: 'not-run'; readonly ms: number; readonly error: string };
 
-export function probeWithoutCookie(path: string, limitMs: number = COOKIE_PROBE_LIMIT_MS): Promise<CookieProbe> {
+export async function probeWithoutCookie(path: string, limitMs: number = COOKIE_PROBE_LIMIT_MS): Promise<CookieProbe> {
+  // A binary that ignores the cookie may serve anyway and, killed, leave its
+  // socket behind: its temp dir is a private one, removed afterwards.
+  const scratch = await mkdtemp(join(tmpdir(), 'snoozebot-probe-'));
+  try {
+    return await run(path, limitMs, scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function run(path: string, limitMs: number, scratch: string): Promise<CookieProbe> {
   const t0 = performance.now();
   const ms = () => Math.round((performance.now() - t0) * 10) / 10;
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: scratch };
   delete env[MAGIC_COOKIE_KEY];
   return new Promise<CookieProbe>((resolve) => {
     const child = spawn(path, [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
