@@ -32,8 +32,8 @@ export type CookieProbe =
       readonly notice: CookieNotice | undefined;
       readonly stderrTail: readonly string[];
     }
-  /** Still running at the limit: killed with its process group. */
-  | { readonly outcome: 'killed'; readonly ms: number; readonly stdout: string }
+  /** Still running at the limit (`limitMs`): killed with its process group. */
+  | { readonly outcome: 'killed'; readonly ms: number; readonly limitMs: number; readonly stdout: string }
   /** It could not be run at all (the real start says why, in more words). */
   | { readonly outcome: 'not-run'; readonly ms: number; readonly error: string };
 
@@ -73,7 +73,7 @@ function run(path: string, limitMs: number, scratch: string): Promise<CookieProb
       child.stderr.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ outcome: 'killed', ms: ms(), stdout }), limitMs);
+    const timer = setTimeout(() => finish({ outcome: 'killed', ms: ms(), limitMs, stdout }), limitMs);
     child.once('error', (error: NodeJS.ErrnoException) => finish({ outcome: 'not-run', ms: ms(), error: error.code ?? error.message }));
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

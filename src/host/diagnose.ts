@@ -151,7 +151,7 @@ function cookieStep(probe: CookieProbe): DiagnosisStep | undefined {
         ok: true,
         warning: true,
         ms: probe.ms,
-        detail: `${without} it kept running for ${Math.round(probe.ms / 100) / 10} s and was killed${probe.stdout ? ', having printed to stdout' : ''}; ${goPlugin}`,
+        detail: `${without} it kept running past the probe's ${probe.limitMs / 1000} s and was killed${probe.stdout ? ', having printed to stdout' : ''}; ${goPlugin}`,
       };
     case 'exited': {
       if (probe.code === 1 && probe.stdout === '') {

@@ -60,8 +60,9 @@ test('plugins check: the file that ignores its cookie and hangs is killed after 
   assert.equal(exitCode, 1, JSON.stringify(diagnosis, null, 2));
   const cookie = diagnosis.steps.find((s) => s.step === 'cookie');
   assert.equal(cookie?.warning, true);
-  assert.match(cookie?.detail ?? '', /^without SNOOZEBOT_PLUGIN it kept running for 2 s and was killed, having printed to stdout; go-plugin plugins print a notice and exit 1/);
-  assert.ok((cookie?.ms ?? 0) >= 2_000 && (cookie?.ms ?? 0) < 3_000, `the probe took ${cookie?.ms} ms`);
+  assert.match(cookie?.detail ?? '', /^without SNOOZEBOT_PLUGIN it kept running past the probe's 2 s and was killed, having printed to stdout; go-plugin plugins print a notice and exit 1/);
+  // At the limit, not at the plugin's leisure (a loaded machine may fire the timer a little late).
+  assert.ok((cookie?.ms ?? 0) >= 2_000 && (cookie?.ms ?? 0) < 5_000, `the probe took ${cookie?.ms} ms`);
   assert.equal(diagnosis.error?.code, 'PLUGIN_START_TIMEOUT');
   // The file's name, not a placeholder.
   assert.match(

@@ -137,10 +137,11 @@ test('the daemon serves Go snoozebot plugins, refuses another application\'s, an
   const raw = await httpRequest(daemon.socket, 'GET', '/v1/instances?plugin=legacy');
   assert.equal(raw.status, 501, raw.body);
   assert.equal((JSON.parse(raw.body) as { error: { code: string } }).error.code, 'PLUGIN_UNSUPPORTED');
+  // The same process, no restart because of the 501 (a health miss under load may have restarted it before).
   const after = (await daemon.list()).find((p) => p.name === 'legacy');
   assert.equal(after?.state, 'serving');
   assert.equal(after?.pid, legacy.pid);
-  assert.equal(after?.restarts, 0);
+  assert.equal(after?.restarts, legacy.restarts);
 
   // Another application's plugin: refused at its first start, never retried, never called a crash.
   const kv = await daemon.waitForPlugin('kv', (p) => p.state === 'refused', { what: 'refused' });
