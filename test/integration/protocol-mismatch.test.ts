@@ -6,32 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { execa } from 'execa';
-import type { Diagnosis } from '../../src/host/diagnose.js';
 import { DaemonDir, FAST_CONFIG, mergeConfig } from '../helpers/daemon.js';
-import { CLI, LOCAL_PLUGIN, REPO_ROOT, shFixture, tsFixture } from '../helpers/paths.js';
+import { LOCAL_PLUGIN, shFixture, tsFixture } from '../helpers/paths.js';
+import { pluginsCheck } from '../helpers/plugins-check.js';
 
 const NEWER_API =
   "plugin API 0.2.0 is not compatible with this snoozebot's API 0.1.0, which loads API 0.0 to 0.1 (same major, minor not above its own); " +
   'upgrade snoozebot, or rebuild the plugin against an older API';
 
-async function check(path: string, args: string[] = [], env: Record<string, string> = {}) {
-  const t0 = performance.now();
-  const result = await execa(process.execPath, [CLI, 'plugins', 'check', path, '--json', ...args], {
-    cwd: REPO_ROOT,
-    reject: false,
-    timeout: 60_000,
-    env,
-  });
-  const ms = performance.now() - t0;
-  let diagnosis: Diagnosis;
-  try {
-    diagnosis = JSON.parse(result.stdout) as Diagnosis;
-  } catch {
-    assert.fail(`stdout is not JSON (exit ${result.exitCode}): ${result.stdout}\nstderr: ${result.stderr}`);
-  }
-  return { exitCode: result.exitCode, diagnosis, ms };
-}
+const check = pluginsCheck;
 
 /** Processes whose command line holds `marker` (pgrep exits 1 when there are none). */
 function processesWith(marker: string): string {

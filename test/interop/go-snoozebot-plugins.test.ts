@@ -6,12 +6,11 @@
 // each through `plugins check`, a real daemon and the CLI.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { execa } from 'execa';
 import type { Diagnosis } from '../../src/host/diagnose.js';
 import type { InstanceRecord, PluginStatus } from '../../src/daemon/types.js';
 import { DaemonDir, FAST_CONFIG, httpRequest, mergeConfig } from '../helpers/daemon.js';
 import { goRequired } from '../helpers/go.js';
-import { CLI, REPO_ROOT } from '../helpers/paths.js';
+import { pluginsCheck } from '../helpers/plugins-check.js';
 import { buildGoInterop } from './go-build.js';
 
 const UNVERSIONED = 'unversioned (plugin does not implement GetAPIVersion)';
@@ -20,16 +19,7 @@ const LEGACY_LAYOUT =
 const FOREIGN =
   'this is a go-plugin plugin for another application (it asks for a different magic cookie); it is not a snoozebot plugin';
 
-async function check(path: string): Promise<{ exitCode: number | undefined; diagnosis: Diagnosis; stderr: string }> {
-  const result = await execa(process.execPath, [CLI, 'plugins', 'check', path, '--json'], { cwd: REPO_ROOT, reject: false, timeout: 60_000 });
-  let diagnosis: Diagnosis;
-  try {
-    diagnosis = JSON.parse(result.stdout) as Diagnosis;
-  } catch {
-    assert.fail(`stdout is not JSON (exit ${result.exitCode}): ${result.stdout}\nstderr: ${result.stderr}`);
-  }
-  return { exitCode: result.exitCode, diagnosis, stderr: result.stderr };
-}
+const check = (path: string) => pluginsCheck(path);
 
 function step(diagnosis: Diagnosis, name: string) {
   const found = diagnosis.steps.find((s) => s.step === name);
