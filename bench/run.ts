@@ -27,6 +27,7 @@ import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestart
 import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
 import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
+import { INTEROP_ROWS, interopGroup, interopMatrixLines, measureInterop } from './measure-interop.js';
 import type { IdleSamples } from './measure-idle.js';
 import { emptyCrowdSamples, measureCrowdInto } from './measure-idle-crowd.js';
 import type { CrowdSamples } from './measure-idle-crowd.js';
@@ -233,6 +234,7 @@ async function main(): Promise<void> {
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle, crowd,
   ];
+  const interopSkip = feeds(INTEROP_ROWS, true);
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
@@ -300,6 +302,10 @@ async function main(): Promise<void> {
   await idle.step((s) => measureIdleInto(s, join(ROOT, 'dist/js')));
   // Issue 17: the same on a crowded machine, against the plain sample in the same process.
   await crowd.step((s) => measureCrowdInto(s, join(ROOT, 'dist/js')));
+
+  // Issue 13: the interop matrix, every host × plugin kind, 2 plugin processes per cell per round.
+  const interopRun = { rounds: CONFIG.rounds, cycles: 2, rpcs: CONFIG.rpcs, warmupRpcs: CONFIG.warmupRpcs };
+  const interop = interopSkip === undefined && build.ok ? await measureInterop(build, LOCAL_PLUGIN, interopRun, log) : { skipped: interopSkip ?? noGo ?? '' };
 
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
@@ -588,6 +594,7 @@ async function main(): Promise<void> {
       ],
     },
     idleGroup,
+    interopGroup(interop),
     {
       title: 'Issue 7: floors (plain fork/exec → handshake line)',
       rows: [
@@ -715,6 +722,7 @@ async function main(): Promise<void> {
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
     ...failed.flatMap((s) => [`${s.name} failed: ${s.error ?? ''}`, '']),
+    ...interopMatrixLines(interop),
     `Measured in ${elapsedS.toFixed(0)} s (build not included). Targets are reported, not enforced.`,
   ];
   const report = renderReport(machine, shown, footer);
@@ -762,6 +770,7 @@ async function main(): Promise<void> {
     log(`measurement errors in: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;
   }
+  if ('errors' in interop && interop.errors.size > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

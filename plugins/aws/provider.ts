@@ -3,6 +3,7 @@
 import { PluginError } from '../../src/sdk/errors.js';
 import type { Logger } from '../../src/sdk/logger.js';
 import type { CloudProvider, InstanceDetails, OperationOutcome } from '../../src/sdk/provider.js';
+import { API_VERSION } from '../../src/sdk/provider.js';
 import { VERSION } from '../../src/version.js';
 import type { AwsConfig, TagFilter } from './config.js';
 import { ENV } from './config.js';
@@ -29,7 +30,7 @@ export interface AwsProviderOptions {
 export class AwsProvider implements CloudProvider {
   readonly name = 'aws';
   readonly version = VERSION;
-  readonly apiVersion = '1';
+  readonly apiVersion = API_VERSION;
   readonly #options: AwsProviderOptions;
   readonly #clients = new Map<string, Promise<Ec2Api>>();
 

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { PluginError } from '../../src/sdk/errors.js';
 import type { Logger } from '../../src/sdk/logger.js';
 import type { CloudProvider, InstanceDetails, OperationOutcome } from '../../src/sdk/provider.js';
+import { API_VERSION } from '../../src/sdk/provider.js';
 import { VERSION } from '../../src/version.js';
 import type { MachineFacts } from './machine.js';
 
@@ -42,7 +43,7 @@ function runStopCommand(command: string, signal: AbortSignal): Promise<void> {
 export class LocalProvider implements CloudProvider {
   readonly name = 'local';
   readonly version = VERSION;
-  readonly apiVersion = '1';
+  readonly apiVersion = API_VERSION;
   readonly #options: LocalProviderOptions;
   #state: 'running' | 'stopping' | 'stopped' = 'running';
 

@@ -46,12 +46,22 @@ export function formatProvider(plugin: PluginStatus): string {
   return plugin.provider === null ? NONE : `${plugin.provider.name} ${plugin.provider.version}`.trim();
 }
 
+/** The API version in a few characters: "0.1.0", "1", "unversioned" (the words in brackets are for `plugins info`). */
+function shortApi(plugin: PluginStatus): string {
+  return plugin.api === null ? NONE : (plugin.api.split(' (')[0] ?? plugin.api);
+}
+
+/** `tls: on (AutoMTLS) | off`, as far as the serving process tells. */
+export function formatTls(plugin: PluginStatus): string {
+  return plugin.tls === null ? NONE : plugin.tls ? 'on (AutoMTLS)' : 'off';
+}
+
 /** "loaded", "unloaded (operator)", "loaded, lazy". */
 function formatWanted(p: PluginStatus): string {
   return `${p.wanted}${p.wantedBy === 'operator' ? ' (operator)' : ''}${p.start === 'lazy' ? ', lazy' : ''}`;
 }
 
-/** `plugins list`: NAME WANTED STATE PID UPTIME RESTARTS PROVIDER LAST ERROR. */
+/** `plugins list`: NAME WANTED STATE PID UPTIME RESTARTS PROVIDER API LAST ERROR. */
 export function formatPluginTable(plugins: readonly PluginStatus[], now: Date): string {
   if (plugins.length === 0) return 'no plugins (a plugin is an executable in the daemon\'s plugins directory)';
   const rows = plugins.map((p) => [
@@ -62,9 +72,10 @@ export function formatPluginTable(plugins: readonly PluginStatus[], now: Date): 
     uptime(p, now),
     String(p.restarts),
     formatProvider(p),
+    shortApi(p),
     p.lastError === null || p.lastError === '' ? NONE : cut(p.lastError, 60),
   ]);
-  return formatTable([['NAME', 'WANTED', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'PROVIDER', 'LAST ERROR'], ...rows]);
+  return formatTable([['NAME', 'WANTED', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'PROVIDER', 'API', 'LAST ERROR'], ...rows]);
 }
 
 function ago(iso: string | null, now: Date): string {
@@ -90,7 +101,8 @@ export function formatPluginInfo(p: PluginStatus, now: Date): string {
     ['uptime', uptime(p, now)],
     ['restarts', `${p.restarts} (${p.recentCrashes} crashes in the current window)`],
     ['provider', formatProvider(p)],
-    ['api version', p.apiVersion ?? NONE],
+    ['api', p.api ?? NONE],
+    ['tls', formatTls(p)],
     ['next start', p.nextStartAt ?? NONE],
     ['last error', p.lastError === null || p.lastError === '' ? NONE : p.lastError.replace(/\n/g, '\n  ')],
   ]);

@@ -47,7 +47,12 @@ export interface PluginStatus {
   readonly recentCrashes: number;
   readonly lastError: string | null;
   readonly provider: ProviderIdentity | null;
+  /** What GetAPIVersion answered; null when not known, or the plugin does not implement it. */
   readonly apiVersion: string | null;
+  /** The API version as `plugins info` shows it: "0.1.0", "unversioned (plugin does not implement GetAPIVersion)". */
+  readonly api: string | null;
+  /** Whether the serving process talks AutoMTLS; null when no process serves. */
+  readonly tls: boolean | null;
   /** ISO-8601 time of the next start attempt while in backoff. */
   readonly nextStartAt: string | null;
 }

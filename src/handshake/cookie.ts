@@ -4,7 +4,7 @@
  * NOT_A_PLUGIN_MESSAGE) instead of a process that sits waiting for a host.
  */
 
-import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from './constants.js';
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, NOT_A_PLUGIN_MESSAGE } from './constants.js';
 import { HandshakeError } from './errors.js';
 
 /**
@@ -35,4 +35,26 @@ export function checkCookie(env: Readonly<Record<string, string | undefined>>): 
     expected,
     hint: 'The plugin was started by a different program or an incompatible snoozebot',
   });
+}
+
+/**
+ * The first line of the notice go-plugin's Serve() prints (then exit 1) when
+ * its magic cookie is missing or different. It names no cookie, so a plugin
+ * printing it despite our cookie wants another application's.
+ */
+export const GO_PLUGIN_COOKIE_NOTICE = 'This binary is a plugin. These are not meant to be executed directly.';
+
+export type CookieNotice = 'go-plugin' | 'snoozebot';
+
+/**
+ * Which refusal notice, if any, a plugin's stderr lines hold: go-plugin's
+ * (any Go plugin, ours or another application's) or our SDK's.
+ */
+export function recognizeCookieNotice(stderrLines: readonly string[]): CookieNotice | undefined {
+  const snoozebot = NOT_A_PLUGIN_MESSAGE.split('\n')[0] as string;
+  for (const line of stderrLines) {
+    if (line.includes(GO_PLUGIN_COOKIE_NOTICE)) return 'go-plugin';
+    if (line.includes(snoozebot)) return 'snoozebot';
+  }
+  return undefined;
 }

@@ -11,5 +11,16 @@ export { HANDSHAKE_ERROR_CODES, HandshakeError, isHandshakeError } from './error
 export type { HandshakeErrorCode, HandshakeErrorDetails } from './errors.js';
 export { formatHandshake, parseHandshake } from './line.js';
 export type { Handshake, Network } from './line.js';
-export { checkCookie } from './cookie.js';
-export { checkAppVersion, negotiateVersion, parseProtocolVersions } from './versions.js';
+export { checkCookie, GO_PLUGIN_COOKIE_NOTICE, recognizeCookieNotice } from './cookie.js';
+export type { CookieNotice } from './cookie.js';
+export { checkAppVersion, chooseVersion, negotiateVersion, parseProtocolVersions } from './versions.js';
+export type { VersionChoice } from './versions.js';
+export {
+  API_VERSION,
+  LEGACY_API_VERSION,
+  UNVERSIONED_TEXT,
+  isApiCompatible,
+  judgeApiVersion,
+  parseApiVersion,
+} from './api-version.js';
+export type { ApiVersionNumber, ApiVersionVerdict } from './api-version.js';

@@ -71,6 +71,29 @@ export function negotiateVersion(offered: string | undefined, supported: readonl
   });
 }
 
+export interface VersionChoice {
+  /** The version to print in the handshake line. */
+  readonly version: number;
+  /** Set when the host offered none of ours: the reason, for the plugin's log. */
+  readonly mismatch?: HandshakeError;
+}
+
+/**
+ * Plugin side, as go-plugin's server does it: the negotiated version, or,
+ * when the host offered none of ours, our lowest one anyway (go-plugin's
+ * fallback), so that the host names the mismatch itself ("Incompatible API
+ * version with plugin. Plugin version: 1, Client versions: [2]") instead of
+ * seeing no handshake at all. A host list that is not a list still throws.
+ */
+export function chooseVersion(offered: string | undefined, supported: readonly number[]): VersionChoice {
+  try {
+    return { version: negotiateVersion(offered, supported) };
+  } catch (error) {
+    if (!(error instanceof HandshakeError) || error.code !== 'VERSIONS_NO_MATCH') throw error;
+    return { version: Math.min(...supported), mismatch: error };
+  }
+}
+
 /**
  * Host side: checks the version the plugin chose is one the host offered.
  * go-plugin's client does the same in checkProtoVersion().

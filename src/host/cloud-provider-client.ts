@@ -1,7 +1,9 @@
 // A typed CloudProvider client with a deadline on every call. Answers come
 // back as plain values (InstanceRecord is what the API and CLI print);
 // failures come back as HostError: PLUGIN_CALL keeps the plugin's gRPC status
-// and message, PLUGIN_OPERATION_FAILED is a success=false answer.
+// and message, PLUGIN_OPERATION_FAILED is a success=false answer,
+// PLUGIN_UNSUPPORTED an RPC the plugin does not implement (UNIMPLEMENTED),
+// PLUGIN_SCHEMA a GetInstanceInfo answer in no layout we know.
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { status } from '@grpc/grpc-js';
@@ -14,11 +16,15 @@ import {
   StartInstanceRequestSchema,
   StopInstanceRequestSchema,
 } from '../gen/plugin/cloud_provider_pb.js';
-import type { InstanceInfo } from '../gen/plugin/cloud_provider_pb.js';
+import type { GetInstanceInfoRequest, InstanceInfo } from '../gen/plugin/cloud_provider_pb.js';
+import type { MethodDefinition } from '@grpc/grpc-js';
+import { API_VERSION } from '../handshake/index.js';
 import { cloudProviderService as service } from '../wire/services.js';
 import { CallError } from './connection.js';
 import type { PluginConnection } from './connection.js';
 import { HostError } from './errors.js';
+import { decodeInstanceInfoResponse } from './instance-layout.js';
+import type { InstanceLayout } from './instance-layout.js';
 
 /** InstanceInfo in the camelCase shape of design.md (`launchTime` as ISO-8601). */
 export interface InstanceRecord {
@@ -43,15 +49,46 @@ export function toInstanceRecord(info: InstanceInfo | undefined): InstanceRecord
   };
 }
 
+/** GetInstanceInfo with the answer left as bytes, so that instance-layout.ts can read either layout. */
+const rawGetInstanceInfo: MethodDefinition<GetInstanceInfoRequest, Buffer> = {
+  ...service.getInstanceInfo,
+  responseSerialize: (bytes: Buffer) => bytes,
+  responseDeserialize: (bytes: Buffer) => bytes,
+};
+
+/**
+ * What grpc-go's Unimplemented*Server and grpc-js say of one missing method: adds nothing to our message.
+ * ("unknown service plugin.CloudProvider" does: the plugin serves no CloudProvider at all.)
+ */
+const DEFAULT_UNIMPLEMENTED = /^(method \w+ not implemented|unknown method \w+( for service [\w.]+)?|The server does not implement the method .*)$/;
+
+export interface CloudProviderClientOptions {
+  /** Told once when the plugin answers in an older layout that is still read (the flat GetInstanceInfoResponse). */
+  readonly notice?: (message: string) => void;
+}
+
 export class CloudProviderClient {
   readonly #connection: PluginConnection;
   readonly #timeoutMs: number;
   readonly #plugin: string;
+  readonly #notice: ((message: string) => void) | undefined;
+  #instanceLayout: InstanceLayout | undefined;
 
-  constructor(connection: PluginConnection, timeoutMs: number, plugin: string) {
+  constructor(connection: PluginConnection, timeoutMs: number, plugin: string, options: CloudProviderClientOptions = {}) {
     this.#connection = connection;
     this.#timeoutMs = timeoutMs;
     this.#plugin = plugin;
+    this.#notice = options.notice;
+  }
+
+  /** The plugin's name, as messages show it. */
+  get plugin(): string {
+    return this.#plugin;
+  }
+
+  /** The layout of the last GetInstanceInfo answer (undefined before the first). */
+  get instanceLayout(): InstanceLayout | undefined {
+    return this.#instanceLayout;
   }
 
   async #call<Res>(name: string, run: () => Promise<Res>): Promise<Res> {
@@ -60,6 +97,10 @@ export class CloudProviderClient {
     } catch (error) {
       if (error instanceof CallError) {
         const grpcCode = status[error.grpcCode] ?? String(error.grpcCode);
+        if (error.grpcCode === status.UNIMPLEMENTED) {
+          const said = DEFAULT_UNIMPLEMENTED.test(error.details) ? '' : ` (it says: ${error.details})`;
+          throw new HostError('PLUGIN_UNSUPPORTED', `plugin ${this.#plugin} does not implement ${name}${said}`, { cause: error, grpcCode });
+        }
         throw new HostError('PLUGIN_CALL', `plugin ${this.#plugin}: ${name} failed: ${grpcCode}: ${error.details}`, {
           cause: error,
           grpcCode,
@@ -90,11 +131,22 @@ export class CloudProviderClient {
   }
 
   instanceInfo(): Promise<InstanceRecord> {
-    return this.#call('GetInstanceInfo', async () =>
-      toInstanceRecord(
-        (await this.#connection.unary(service.getInstanceInfo, create(GetInstanceInfoRequestSchema), this.#timeoutMs)).instance,
-      ),
-    );
+    return this.#call('GetInstanceInfo', async () => {
+      const bytes = await this.#connection.unary(rawGetInstanceInfo, create(GetInstanceInfoRequestSchema), this.#timeoutMs);
+      const decoded = decodeInstanceInfoResponse(bytes);
+      if (decoded.layout === 'unknown') {
+        throw new HostError(
+          'PLUGIN_SCHEMA',
+          `plugin ${this.#plugin} answered GetInstanceInfo with a message that is neither the current GetInstanceInfoResponse ` +
+            `nor the older flat one of the Go snoozebot (${decoded.reason}); rebuild it against proto/plugin/cloud_provider.proto`,
+        );
+      }
+      if (decoded.layout === 'legacy-flat' && this.#instanceLayout !== 'legacy-flat') {
+        this.#notice?.(legacyLayoutMessage(this.#plugin));
+      }
+      this.#instanceLayout = decoded.layout;
+      return toInstanceRecord(decoded.instance);
+    });
   }
 
   listInstances(): Promise<InstanceRecord[]> {
@@ -125,4 +177,12 @@ export class CloudProviderClient {
       `plugin ${this.#plugin}: ${method} refused: ${message || '(the plugin gave no reason)'}`,
     );
   }
+}
+
+/** Said (once) of a plugin whose GetInstanceInfo answer has the flat layout of the Go snoozebot's first builds. */
+export function legacyLayoutMessage(plugin: string): string {
+  return (
+    `plugin ${plugin} speaks the older flat GetInstanceInfoResponse of the Go snoozebot (before API ${API_VERSION}); ` +
+    'its answers are read in that layout; rebuild it against the current proto'
+  );
 }

@@ -1,6 +1,6 @@
 // Errors of the host side, one class with a stable `code` per failure so the
 // daemon and the CLI can branch on it and operators can search for it.
-import type { HandshakeError } from '../handshake/index.js';
+import type { HandshakeError, HandshakeErrorCode } from '../handshake/index.js';
 import type { Delivery } from './delivery.js';
 
 export type HostErrorCode =
@@ -13,7 +13,15 @@ export type HostErrorCode =
   | 'PLUGIN_UNHEALTHY'
   | 'PLUGIN_STOPPED'
   | 'PLUGIN_CALL'
-  | 'PLUGIN_OPERATION_FAILED';
+  | 'PLUGIN_OPERATION_FAILED'
+  /** The plugin answered UNIMPLEMENTED: it lacks this RPC (older builds lack ListInstances). */
+  | 'PLUGIN_UNSUPPORTED'
+  /** It answers, but in a version or layout this host does not speak (API version, protocol). */
+  | 'PLUGIN_INCOMPATIBLE'
+  /** A go-plugin plugin of another application: it wants another magic cookie. */
+  | 'PLUGIN_FOREIGN'
+  /** An answer that decodes neither as the current message nor as an older layout. */
+  | 'PLUGIN_SCHEMA';
 
 export class HostError extends Error {
   override readonly name = 'HostError';
@@ -24,21 +32,28 @@ export class HostError extends Error {
   readonly stderrTail: readonly string[];
   /** For PLUGIN_CALL: whether the request reached the plugin (delivery.ts). */
   readonly delivery: Delivery | undefined;
+  /** For PLUGIN_HANDSHAKE: which part of the line was wrong. */
+  readonly handshakeCode: HandshakeErrorCode | undefined;
 
   constructor(
     code: HostErrorCode,
     message: string,
-    options: { cause?: unknown; grpcCode?: string; stderrTail?: readonly string[]; delivery?: Delivery } = {},
+    options: { cause?: unknown; grpcCode?: string; stderrTail?: readonly string[]; delivery?: Delivery; handshakeCode?: HandshakeErrorCode } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.grpcCode = options.grpcCode;
     this.stderrTail = options.stderrTail ?? [];
     this.delivery = options.delivery;
+    this.handshakeCode = options.handshakeCode;
   }
 
-  static handshake(error: HandshakeError, stderrTail: readonly string[]): HostError {
-    return new HostError('PLUGIN_HANDSHAKE', `bad handshake from plugin: ${error.message}`, { cause: error, stderrTail });
+  static handshake(error: HandshakeError, stderrTail: readonly string[], plugin: string): HostError {
+    return new HostError('PLUGIN_HANDSHAKE', `plugin ${plugin} sent a bad handshake: ${error.message}`, {
+      cause: error,
+      stderrTail,
+      handshakeCode: error.code,
+    });
   }
 }
 

@@ -46,3 +46,24 @@ export function parsePluginLogLine(line: string): PluginLogEntry {
   }
   return { level: 'info', message: line, fields: {} };
 }
+
+// A field value as hclog's text format writes it: bare when it has no space
+// or quote, quoted otherwise; objects as JSON.
+function formatValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+/**
+ * A stderr line for a human: an hclog JSON line as hclog's own text format
+ * shows it (`[ERROR] plugin failed to start: error="…"`), anything else as it
+ * is. Error messages quote a plugin's last stderr lines, and raw JSON there
+ * would bury the message.
+ */
+export function renderPluginLogLine(line: string): string {
+  const entry = parsePluginLogLine(line);
+  // A plain line comes back as its own message; only a JSON line differs.
+  if (entry.message === line) return line;
+  const fields = Object.entries(entry.fields).map(([key, value]) => `${key}=${formatValue(value)}`);
+  return `[${entry.level.toUpperCase()}] ${entry.message}${fields.length > 0 ? `: ${fields.join(' ')}` : ''}`;
+}

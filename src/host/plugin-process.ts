@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
-import { isHandshakeError } from '../handshake/index.js';
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, isHandshakeError, recognizeCookieNotice } from '../handshake/index.js';
 import type { Handshake } from '../handshake/index.js';
 import { StdioData_Channel as StdioChannel } from '../gen/plugin/grpc_stdio_pb.js';
 import type { EphemeralCertificate } from '../wire/certificate.js';
@@ -26,7 +26,7 @@ import { LineSplitter, LineTail } from './line-splitter.js';
 import { DEFAULTS } from './options.js';
 import type { PluginProcessOptions, StopTimeouts } from './options.js';
 import { LineBudget } from './line-budget.js';
-import { parsePluginLogLine } from './plugin-log.js';
+import { parsePluginLogLine, renderPluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
 
 export type PluginProcessState = 'idle' | 'starting' | 'serving' | 'stopping' | 'exited';
@@ -165,7 +165,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       this.#log.debug({ network: handshake.network, address: handshake.address, tls: handshake.serverCert !== undefined }, 'plugin handshake');
       if (tls !== undefined && handshake.serverCert === undefined) {
         throw new HostError(
-          'PLUGIN_HANDSHAKE',
+          'PLUGIN_INCOMPATIBLE',
           `plugin ${this.name} ignored AutoMTLS: its handshake has no certificate (6th field); upgrade its SDK or turn autoMtls off`,
         );
       }
@@ -176,7 +176,9 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
           : { clientCert: tls, serverCertPem: await this.#serverCertPem(handshake.serverCert) },
       );
       await Promise.race([this.#waitServing(t0 + timeoutMs), this.#exitBeforeReady('health SERVING'), deadline, aborted]);
-      this.#client = new CloudProviderClient(this.#connection, this.#options.callTimeoutMs ?? DEFAULTS.callTimeoutMs, this.name);
+      this.#client = new CloudProviderClient(this.#connection, this.#options.callTimeoutMs ?? DEFAULTS.callTimeoutMs, this.name, {
+        notice: (message) => this.#log.warn(message),
+      });
       this.#timings = { spawnedMs, handshakeMs, servingMs: since() };
       this.#state = 'serving';
       this.#consumeStdio(this.#connection);
@@ -345,8 +347,9 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       reportDropped(budget.flush());
     });
     const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
-      // The tail keeps every line, logged or not: it explains a crash.
-      this.#stderrTail.add(truncated ? `${text.slice(0, 200)}… (line cut at ${maxLine} bytes)` : text);
+      // The tail keeps every line, logged or not: it explains a crash. JSON
+      // log lines are kept as text, since error messages quote the tail.
+      this.#stderrTail.add(truncated ? `${text.slice(0, 200)}… (line cut at ${maxLine} bytes)` : renderPluginLogLine(text));
       if (!withinBudget()) return;
       const entry = parsePluginLogLine(text);
       this.#log[entry.level]({ ...entry.fields, ...(truncated ? { truncated } : {}) }, entry.message);
@@ -382,7 +385,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
           }
         } catch (error) {
           found = true;
-          reject(isHandshakeError(error) ? HostError.handshake(error, this.stderrTail()) : error);
+          reject(isHandshakeError(error) ? HostError.handshake(error, this.stderrTail(), this.name) : error);
         }
       });
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -404,6 +407,8 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
         resolve();
       });
     });
+    const foreign = this.#foreignCookie(info);
+    if (foreign !== undefined) throw new HostError('PLUGIN_FOREIGN', foreign, { stderrTail: this.stderrTail() });
     const noise = this.#stdoutNoise.lines();
     throw new HostError(
       'PLUGIN_EXITED_EARLY',
@@ -411,6 +416,23 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
         (noise.length > 0 ? `; its stdout said: ${noise.map((l) => JSON.stringify(l.slice(0, 120))).join(' ')}` : ''),
       { stderrTail: this.stderrTail() },
     );
+  }
+
+  /**
+   * A plugin that exits before its handshake with a cookie notice on stderr
+   * refused the cookie we gave it: it was built for another cookie. go-plugin's
+   * notice names none, so it is any go-plugin application's; ours says snoozebot.
+   */
+  #foreignCookie(info: ExitInfo): string | undefined {
+    if (info.code !== 1) return undefined;
+    const notice = recognizeCookieNotice(this.stderrTail());
+    if (notice === 'go-plugin') {
+      return `plugin ${this.name}: this is a go-plugin plugin for another application (it asks for a different magic cookie); it is not a snoozebot plugin`;
+    }
+    if (notice === 'snoozebot') {
+      return `plugin ${this.name} refused this snoozebot's magic cookie (${MAGIC_COOKIE_KEY}=${MAGIC_COOKIE_VALUE}): it was built for another snoozebot release`;
+    }
+    return undefined;
   }
 
   #timeoutMessage(timeoutMs: number): string {
@@ -441,7 +463,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       } catch (error) {
         last = error instanceof Error ? error.message : String(error);
         if (error instanceof CallError && error.grpcCode === 12 /* UNIMPLEMENTED */) {
-          throw new HostError('PLUGIN_UNHEALTHY', `plugin ${this.name} has no grpc.health.v1 service; go-plugin plugins must serve it`);
+          throw new HostError('PLUGIN_INCOMPATIBLE', `plugin ${this.name} has no grpc.health.v1 service; go-plugin plugins must serve it`);
         }
       }
       if (this.#abortStart === undefined) return;
@@ -526,7 +548,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
 
   #asHostError(error: unknown): HostError {
     if (error instanceof HostError) return error;
-    if (isHandshakeError(error)) return HostError.handshake(error, this.stderrTail());
+    if (isHandshakeError(error)) return HostError.handshake(error, this.stderrTail(), this.name);
     return new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
       stderrTail: this.stderrTail(),

@@ -2,6 +2,7 @@
 export { serve } from './serve.js';
 export { exitUnlessLaunchedByHost } from './launch-guard.js';
 export type { ServeOptions, ServingPlugin } from './serve.js';
+export { API_VERSION } from './provider.js';
 export type { CloudProvider, InstanceDetails, OperationOutcome } from './provider.js';
 export { PluginError } from './errors.js';
 export type { StatusName } from './errors.js';

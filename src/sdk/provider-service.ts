@@ -17,11 +17,13 @@ import {
   StopInstanceResponseSchema,
 } from '../gen/plugin/cloud_provider_pb.js';
 import type { InstanceInfo } from '../gen/plugin/cloud_provider_pb.js';
+import { API_VERSION } from '../handshake/index.js';
 import { PluginError, describePluginError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { CloudProvider, InstanceDetails, OperationOutcome } from './provider.js';
 
-export const DEFAULT_API_VERSION = '1';
+/** What GetAPIVersion answers unless the provider says otherwise: the API this SDK serves. */
+export const DEFAULT_API_VERSION = API_VERSION;
 
 export function toInstanceInfo(details: InstanceDetails): InstanceInfo {
   return create(InstanceInfoSchema, {

@@ -1,6 +1,9 @@
 // What a plugin author implements: the CloudProvider service in plain
 // TypeScript types. The SDK turns these into the protobuf messages.
 
+/** The plugin API this SDK serves, "0.1.0" (the Go snoozebot's current API; see src/handshake/api-version.ts). */
+export { API_VERSION } from '../handshake/index.js';
+
 export interface InstanceDetails {
   readonly id: string;
   readonly name?: string;
@@ -24,7 +27,7 @@ export interface CloudProvider {
   readonly name: string;
   /** GetProviderVersion, the plugin's own version. */
   readonly version: string;
-  /** GetAPIVersion; defaults to "1". */
+  /** GetAPIVersion; defaults to the API this SDK serves (API_VERSION, "0.1.0"). */
   readonly apiVersion?: string;
   getInstanceInfo(signal: AbortSignal): Promise<InstanceDetails>;
   listInstances(signal: AbortSignal): Promise<readonly InstanceDetails[]>;

@@ -2,6 +2,7 @@
 // without the host's cookie, keeps stdout for the handshake, starts the gRPC
 // server, and exits when the host asks, signals, or disappears, always
 // removing its socket directory first.
+import { setLogger, setLogVerbosity, logVerbosity } from '@grpc/grpc-js';
 import { ENV } from '../handshake/index.js';
 import { exitUnlessLaunchedByHost } from './launch-guard.js';
 import { StdioChannel } from './stdio.js';
@@ -35,6 +36,7 @@ export async function serve(provider: CloudProvider, options: ServeOptions = {})
   // Before anything else can print: from here on only the handshake reaches fd 1.
   const guard = guardProcessStdout();
   const logger = options.logger ?? createLogger({ name: provider.name, level: levelFromEnv(env.SNOOZEBOT_LOG_LEVEL) });
+  routeGrpcLogs(logger);
 
   let serving: ServingPlugin | undefined;
   let server: PluginServer;
@@ -47,10 +49,10 @@ export async function serve(provider: CloudProvider, options: ServeOptions = {})
       onShutdownRequest: () => void serving?.shutdown('host requested shutdown'),
     });
   } catch (error) {
-    // The host shows stderr's last lines when a plugin dies before its handshake.
+    // One hclog line: a go-plugin host relays it at its level, and ours shows
+    // it (rendered, not as JSON) among the last stderr lines of a failed start.
     const message = error instanceof Error ? error.message : String(error);
     logger.error({ error: message, versionsOffered: env[ENV.protocolVersions] }, 'plugin failed to start');
-    process.stderr.write(`${provider.name}: ${message}\n`);
     process.exit(1);
   }
 
@@ -88,4 +90,16 @@ export async function serve(provider: CloudProvider, options: ServeOptions = {})
   stopWatching = watchHost({ onGone: (reason) => void serving?.shutdown(reason) });
 
   return serving;
+}
+
+/**
+ * grpc-js writes its own lines to stderr ("E No address added out of total 1
+ * resolved" for every port it could not bind). On a plugin's stderr, which a
+ * host reads as hclog JSON, they are noise at best: they go to the plugin's
+ * logger at debug level instead. Process-wide, hence here and not in server.ts.
+ */
+function routeGrpcLogs(logger: Logger): void {
+  const write = (...args: unknown[]) => logger.debug({ source: 'grpc-js' }, args.map(String).join(' '));
+  setLogger({ error: write, info: write, debug: write });
+  setLogVerbosity(logVerbosity.ERROR);
 }

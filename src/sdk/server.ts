@@ -4,7 +4,7 @@
 // exit codes).
 import { rm } from 'node:fs/promises';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ENV, formatHandshake, negotiateVersion } from '../handshake/index.js';
+import { ENV, chooseVersion, formatHandshake } from '../handshake/index.js';
 import type { Network } from '../handshake/index.js';
 import { cloudProviderService, controllerService, healthService, stdioService } from '../wire/services.js';
 import { controllerHandlers } from './controller.js';
@@ -93,7 +93,15 @@ export class PluginServer {
 
   static async start(provider: CloudProvider, options: PluginServerOptions): Promise<PluginServer> {
     const { env, logger } = options;
-    const appVersion = negotiateVersion(env[ENV.protocolVersions], options.appVersions ?? [1]);
+    const choice = chooseVersion(env[ENV.protocolVersions], options.appVersions ?? [1]);
+    const appVersion = choice.version;
+    if (choice.mismatch !== undefined) {
+      // Served anyway, as go-plugin does: the host then names the mismatch in its own words.
+      logger.error(
+        { error: choice.mismatch.message, versionsOffered: env[ENV.protocolVersions], appVersion },
+        `the host offers no plugin protocol version this plugin speaks; answering with version ${appVersion} so the host can report the mismatch`,
+      );
+    }
     const { credentials, certField } = await serverCredentials(env, logger);
 
     const health = new HealthState();

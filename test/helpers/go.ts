@@ -35,6 +35,8 @@ export type GoHostAction = { success: boolean; errorMessage: string };
 
 export type GoHostResults = {
   apiVersion: string;
+  /** The Go snoozebot's version.IsCompatible on apiVersion: "compatible", "incompatible", "error: …"; "" when GetAPIVersion failed. */
+  apiCheck: string;
   providerName: string;
   providerVersion: string;
   instance: GoHostInstance | null;
@@ -43,6 +45,8 @@ export type GoHostResults = {
   start: GoHostAction;
   stateAfterStop: string;
   stateAfterStart: string;
+  /** Calls that failed, by method: "Unimplemented: method GetAPIVersion not implemented". */
+  errors: Record<string, string>;
 };
 
 export type GoHostCycle = {
@@ -69,6 +73,12 @@ export type GoHostOptions = {
   mtls?: boolean;
   rpcs?: number;
   repeat?: number;
+  /** The method of the first and the timed calls (default GetAPIVersion). */
+  rpc?: 'GetAPIVersion' | 'GetProviderName';
+  /** The app protocol version gohost offers (default 1). */
+  version?: number;
+  /** PLUGIN_MIN_PORT / PLUGIN_MAX_PORT. */
+  ports?: readonly [number, number];
   /** Extra environment for gohost (inherited by the plugin). */
   env?: NodeJS.ProcessEnv;
   /** gohost is sent SIGTERM (it then kills the plugin) after this long. Default 60 s. */
@@ -83,6 +93,9 @@ export function spawnGoHost(host: string, pluginPath: string, opts: GoHostOption
   if (opts.mtls) args.push('-mtls');
   if (opts.rpcs !== undefined) args.push('-rpcs', String(opts.rpcs));
   if (opts.repeat !== undefined) args.push('-repeat', String(opts.repeat));
+  if (opts.rpc !== undefined) args.push('-rpc', opts.rpc);
+  if (opts.version !== undefined) args.push('-version', String(opts.version));
+  if (opts.ports !== undefined) args.push('-min-port', String(opts.ports[0]), '-max-port', String(opts.ports[1]));
   args.push(pluginPath);
   return new Promise((resolve, reject) => {
     const child = spawn(host, args, {
@@ -162,12 +175,14 @@ function assertReport(v: unknown): asserts v is GoHostReport {
   check(isObj(res), 'results is not an object');
   checkFields(res, 'results', {
     apiVersion: 'string',
+    apiCheck: 'string',
     providerName: 'string',
     providerVersion: 'string',
     stateAfterStop: 'string',
     stateAfterStart: 'string',
   });
   if (res.instance !== null) checkInstance(res.instance, 'results.instance');
+  check(isObj(res.errors) && Object.values(res.errors).every((e) => typeof e === 'string'), 'results.errors is not a string map');
   check(Array.isArray(res.instances), 'results.instances is not an array');
   res.instances.forEach((inst: unknown, i: number) => checkInstance(inst, `results.instances[${i}]`));
   for (const k of ['stop', 'start'] as const) {

@@ -51,6 +51,8 @@ function plugin(overrides: Partial<PluginStatus> & Pick<PluginStatus, 'name' | '
     lastError: null,
     provider: null,
     apiVersion: null,
+    api: null,
+    tls: null,
     nextStartAt: null,
     ...overrides,
   };
@@ -70,7 +72,9 @@ function fakeControl() {
         servingSince: new Date(Date.now() - 192_000).toISOString(),
         restarts: 1,
         provider: { name: 'aws', version: '1.2.0' },
-        apiVersion: '1',
+        apiVersion: '0.1.0',
+        api: '0.1.0',
+        tls: true,
       }),
     ],
     ['broken', plugin({ name: 'broken', state: 'failed', reason: '5 crashes in 60 s', restarts: 4, lastError: LONG_ERROR })],
@@ -261,11 +265,12 @@ describe('API server and CLI against a fake daemon', () => {
       const r = await cli(['plugins', 'list', '--socket', socketPath]);
       assert.equal(r.exitCode, 0, r.stderr);
       const [header, ...rows] = r.stdout.trimEnd().split('\n');
-      assert.match(header ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
+      assert.match(header ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+API\s+LAST ERROR$/);
       const aws = rows.find((l) => l.startsWith('aws '));
       const broken = rows.find((l) => l.startsWith('broken '));
-      assert.match(aws ?? '', /^aws\s+loaded\s+serving\s+4242\s+3m\d\ds\s+1\s+aws 1\.2\.0\s+-$/);
-      assert.match(broken ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+4\s+-\s+plugin exited with code 1/);
+      // Served since 3m12s before the fake daemon was made; the CLI runs seconds later (more on a loaded machine).
+      assert.match(aws ?? '', /^aws\s+loaded\s+serving\s+4242\s+3m[1-5]\ds\s+1\s+aws 1\.2\.0\s+0\.1\.0\s+-$/);
+      assert.match(broken ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+4\s+-\s+-\s+plugin exited with code 1/);
       assert.ok(broken?.endsWith('…'), 'a long error is cut');
       assert.ok(!r.stdout.includes('while starting'), 'the tail of the long error is not shown');
     });

@@ -25,7 +25,7 @@ describe('aws plugin through the host', () => {
     const client = plugin.client;
     assert.equal(await client.providerName(), 'aws');
     assert.equal(await client.providerVersion(), VERSION);
-    assert.equal(await client.apiVersion(), '1');
+    assert.equal(await client.apiVersion(), '0.1.0');
     assert.equal(world.imds.requests.length, 0, 'IMDS is not asked until an instance call needs it');
 
     assert.deepEqual(await client.instanceInfo(), {

@@ -93,7 +93,7 @@ describe('local plugin: all seven calls', () => {
       assert.ok(plugin.timings !== undefined, 'start timings are recorded');
 
       const client = plugin.client;
-      assert.equal(await client.apiVersion(), '1');
+      assert.equal(await client.apiVersion(), '0.1.0');
       assert.equal(await client.providerName(), 'local');
       assert.equal(await client.providerVersion(), VERSION);
       const info = await client.instanceInfo();

@@ -3,23 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import type { Diagnosis } from '../../src/host/diagnose.js';
 import { CLI, LOCAL_PLUGIN, REPO_ROOT, shFixture } from '../helpers/paths.js';
+import { pluginsCheck } from '../helpers/plugins-check.js';
 
 async function cli(...args: string[]) {
   return execa(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, reject: false, timeout: 60_000 });
 }
 
-async function check(path: string): Promise<{ exitCode: number | undefined; diagnosis: Diagnosis }> {
-  const result = await cli('plugins', 'check', path, '--json');
-  let diagnosis: Diagnosis;
-  try {
-    diagnosis = JSON.parse(result.stdout) as Diagnosis;
-  } catch {
-    assert.fail(`stdout is not JSON (exit ${result.exitCode}): ${result.stdout}\nstderr: ${result.stderr}`);
-  }
-  return { exitCode: result.exitCode, diagnosis };
-}
+const check = (path: string) => pluginsCheck(path);
 
 test('plugins check on the local plugin: exit 0, every step ok', async () => {
   const { exitCode, diagnosis } = await check(LOCAL_PLUGIN);
@@ -38,8 +29,9 @@ test('plugins check on the local plugin: exit 0, every step ok', async () => {
 });
 
 const faulty: { fixture: string; code: string; message: RegExp }[] = [
-  { fixture: 'exit-early', code: 'PLUGIN_EXITED_EARLY', message: /exited with code 3[\s\S]*cannot read \/nonexistent\/credentials/ },
-  { fixture: 'garbage-handshake', code: 'PLUGIN_HANDSHAKE', message: /"1\|garbage"/ },
+  // Messages name the file, as the daemon names a plugin.
+  { fixture: 'exit-early', code: 'PLUGIN_EXITED_EARLY', message: /^plugin exit-early\.sh exited with code 3[\s\S]*cannot read \/nonexistent\/credentials/ },
+  { fixture: 'garbage-handshake', code: 'PLUGIN_HANDSHAKE', message: /^plugin garbage-handshake\.sh sent a bad handshake: .*"1\|garbage"/ },
 ];
 
 for (const { fixture, code, message } of faulty) {

@@ -57,6 +57,20 @@ function firstLine(r: Run): Promise<string> {
   });
 }
 
+/** Resolves once stderr so far matches `pattern` (the two pipes need not arrive in the order they were written). */
+function stderrMatching(r: Run, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!pattern.test(r.stderr())) return;
+      r.child.stderr.off('data', check);
+      resolve();
+    };
+    r.child.stderr.on('data', check);
+    r.exit.then(() => reject(new Error(`exited before stderr matched ${pattern}: ${r.stderr()}`)), reject);
+    check();
+  });
+}
+
 test('the bundled plugin runs where Node would read it as an ES module too', async () => {
   // An extension-less file below a package.json that says "module" is loaded as ESM.
   const dir = await mkdtemp(join(tmpdir(), 'sbt-esm-'));
@@ -88,13 +102,32 @@ test('without the cookie the plugin explains itself on stderr and exits 1', asyn
   }
 });
 
-test('a host offering no app version the plugin speaks is refused, with both lists named', async () => {
+test('a host offering no app version the plugin speaks gets the plugin\'s own version, as from go-plugin, and the reason on stderr', async () => {
   const sockets = await makeSocketParent();
   const r = run(LOCAL_PLUGIN, { ...COOKIE, PLUGIN_PROTOCOL_VERSIONS: '2,3', PLUGIN_UNIX_SOCKET_DIR: sockets.dir });
-  assert.deepEqual(await r.exit, { code: 1, signal: null });
-  assert.equal(r.stdout(), '');
-  assert.match(r.stderr(), /PLUGIN_PROTOCOL_VERSIONS/);
-  assert.match(r.stderr(), /"2,3"/);
+  // The host, not the plugin, decides that 1 is not among 2,3 (go-plugin: "Incompatible API version with plugin").
+  const line = await firstLine(r);
+  assert.match(line, /^1\|1\|unix\|/);
+  await stderrMatching(r, /answering with version 1/);
+  const logged = r.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const reason = logged.find((l) => l['@level'] === 'error');
+  assert.ok(reason, `an error line on stderr: ${r.stderr()}`);
+  assert.match(String(reason['@message']), /the host offers no plugin protocol version this plugin speaks; answering with version 1/);
+  assert.match(String(reason.error), /PLUGIN_PROTOCOL_VERSIONS: saw "2,3", expected one of the plugin's versions \[1\]/);
+  r.child.stdin.end();
+  assert.deepEqual(await r.exit, { code: 0, signal: null });
+  await sockets.assertEmpty();
+
+  // Our host offering 2,3 names the mismatch itself.
+  const plugin = new PluginProcess({ path: LOCAL_PLUGIN, appVersions: [2, 3], logger: pino({ level: 'silent' }), socketParentDir: sockets.dir });
+  await assert.rejects(plugin.start(), (error: unknown) => {
+    assert.ok(error instanceof HostError);
+    assert.equal(error.code, 'PLUGIN_HANDSHAKE');
+    assert.equal(error.handshakeCode, 'HANDSHAKE_APP_VERSION');
+    assert.match(error.message, /^plugin local sent a bad handshake: appVersion: saw 1, expected one of the versions the host offered \[2, 3\]/);
+    return true;
+  });
+  await plugin.stop();
   await sockets.assertEmpty();
   await sockets.cleanup();
 });

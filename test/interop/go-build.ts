@@ -1,4 +1,5 @@
-// Builds the Go interop binaries (test/interop/go/{host,plugin}) on demand.
+// Builds the Go interop binaries (test/interop/go: host, plugin, guideplugin,
+// legacyplugin, otherapp) on demand.
 //
 // The Go side is compiled in GOPATH mode against Debian's packaged Go sources
 // (/usr/share/gocode: go-plugin 1.0.1, grpc 1.33, golang/protobuf 1.3). The
@@ -6,22 +7,54 @@
 // a protoc-gen-go that is itself compiled from the packaged golang/protobuf
 // sources, so no generated Go code is ever committed.
 //
-// Results are cached in <repo>/.cache/go-interop/<hash>/{gohost,goplugin},
-// where <hash> covers every .go source, every .proto file, the Go version and
-// this build recipe. Builds happen in a private temp dir that is renamed into
+// The stand-ins for the Go snoozebot's plugin glue (test/interop/go/gosnoozebot
+// and gosnoozebot-legacy, packages snoozebot/interop/…/pkg/plugin) are copied
+// into the temporary GOPATH, and the legacy fixture's stubs are generated from
+// its own old-layout proto the same way.
+//
+// Results are cached in <repo>/.cache/go-interop/<hash>/<binary>, where <hash>
+// covers every .go source, every .proto file, the Go version and this build
+// recipe. Builds happen in a private temp dir that is renamed into
 // place, so concurrent test processes are safe.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
-export type GoBuild = { ok: true; host: string; plugin: string } | { ok: false; reason: string };
+/** Paths of the built binaries. */
+export interface GoBinaries {
+  /** gohost: go-plugin's host. */
+  readonly host: string;
+  /** goplugin: a CloudProvider plugin on go-plugin's own Serve (our proto, API "1"). */
+  readonly plugin: string;
+  /** goguide: built like the Go snoozebot guide's plugins (no GetAPIVersion, API 0.1.0). */
+  readonly guide: string;
+  /** golegacy: the Go snoozebot's first glue (flat GetInstanceInfoResponse, no ListInstances). */
+  readonly legacy: string;
+  /** gootherapp: a go-plugin plugin of another application (cookie BASIC_PLUGIN=hello). */
+  readonly otherApp: string;
+}
+
+export type GoBuild = ({ ok: true } & GoBinaries) | { ok: false; reason: string };
+
+/** Binary name → Go package (relative to the repository) → its key in GoBinaries. */
+const BINARIES = [
+  ['gohost', './test/interop/go/host', 'host'],
+  ['goplugin', './test/interop/go/plugin', 'plugin'],
+  ['goguide', './test/interop/go/guideplugin', 'guide'],
+  ['golegacy', './test/interop/go/legacyplugin', 'legacy'],
+  ['gootherapp', './test/interop/go/otherapp', 'otherApp'],
+] as const;
+
+/** Packages copied into the temporary GOPATH under snoozebot/interop/. */
+const GLUE_DIRS = ['gosnoozebot', 'gosnoozebot-legacy'] as const;
+const LEGACY_PROTO = 'test/interop/go/gosnoozebot-legacy/pkg/plugin/cloud_provider_legacy.proto';
 
 /** Debian (bookworm) packages the Go interop build needs. */
 export const GO_DEBIAN_PACKAGES = [
@@ -34,7 +67,7 @@ export const GO_DEBIAN_PACKAGES = [
 ] as const;
 
 /** Bump when the build steps below change, to invalidate cached binaries. */
-const RECIPE = 'go-interop-recipe-2';
+const RECIPE = 'go-interop-recipe-3';
 const SYSTEM_GOPATH = '/usr/share/gocode';
 const GO_PLUGIN_SRC = path.join(SYSTEM_GOPATH, 'src/github.com/hashicorp/go-plugin');
 const PROTOC_GEN_GO_PKG = 'github.com/golang/protobuf/protoc-gen-go';
@@ -138,6 +171,7 @@ async function protocAvailable(): Promise<boolean> {
 async function sourceHash(root: string, version: string): Promise<string> {
   const files = [
     ...(await listFiles(path.join(root, 'test/interop/go'), '.go')),
+    ...(await listFiles(path.join(root, 'test/interop/go'), '.proto')),
     ...(await listFiles(path.join(root, 'proto'), '.proto')),
   ]
     .map((f) => path.relative(root, f).split(path.sep).join('/'))
@@ -175,11 +209,14 @@ async function sweepStaleTemps(cacheRoot: string): Promise<void> {
   );
 }
 
-async function builtIn(dir: string): Promise<{ host: string; plugin: string } | null> {
-  const host = path.join(dir, 'gohost');
-  const plugin = path.join(dir, 'goplugin');
-  if ((await exists(host, constants.X_OK)) && (await exists(plugin, constants.X_OK))) return { host, plugin };
-  return null;
+async function builtIn(dir: string): Promise<GoBinaries | null> {
+  const found: Record<string, string> = {};
+  for (const [name, , key] of BINARIES) {
+    const file = path.join(dir, name);
+    if (!(await exists(file, constants.X_OK))) return null;
+    found[key] = file;
+  }
+  return found as unknown as GoBinaries;
 }
 
 async function compile(root: string, tmp: string, outDir: string): Promise<void> {
@@ -219,11 +256,30 @@ async function compile(root: string, tmp: string, outDir: string): Promise<void>
     env,
   );
 
-  // 3. The two binaries.
-  for (const [name, pkg] of [
-    ['gohost', './test/interop/go/host'],
-    ['goplugin', './test/interop/go/plugin'],
-  ] as const) {
+  // 3. The legacy fixture's stubs from its own old-layout proto (go_package "snoozebot/interop/legacypb").
+  await run(
+    'protoc',
+    [
+      `--proto_path=${path.dirname(LEGACY_PROTO)}`,
+      '--proto_path=/usr/include',
+      `--plugin=protoc-gen-go=${protocGenGo}`,
+      `--go_out=plugins=grpc,Mgoogle/protobuf/timestamp.proto=${TIMESTAMP_GO_PKG}:${src}`,
+      path.basename(LEGACY_PROTO),
+    ],
+    root,
+    env,
+  );
+
+  // 4. The glue packages the fixtures import, as snoozebot/interop/<dir>/pkg/plugin.
+  for (const dir of GLUE_DIRS) {
+    await cp(path.join(root, 'test/interop/go', dir), path.join(src, 'snoozebot/interop', dir), {
+      recursive: true,
+      filter: (from) => !from.endsWith('.proto'),
+    });
+  }
+
+  // 5. The binaries.
+  for (const [name, pkg] of BINARIES) {
     await run('go', ['build', '-buildvcs=false', '-o', path.join(outDir, name), pkg], root, env);
   }
 }

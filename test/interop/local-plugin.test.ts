@@ -32,7 +32,10 @@ test('go-plugin host loads dist/plugins/local', async (t) => {
         assert.equal(report.protocol, 'grpc');
         assert.equal(report.mtls, mtls);
         const { results } = report;
-        assert.equal(results.apiVersion, '1');
+        assert.equal(results.apiVersion, '0.1.0');
+        // What the Go snoozebot's own version.IsCompatible makes of our answer.
+        assert.equal(results.apiCheck, 'compatible');
+        assert.deepEqual(results.errors, {});
         assert.equal(results.providerName, 'local');
         assert.match(results.providerVersion, /^\d+\.\d+\.\d+/);
         assert.ok(results.instance, 'GetInstanceInfo answered an instance');

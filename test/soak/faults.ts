@@ -45,7 +45,7 @@ const MAX_LOOP_KILLS = 12;
 
 /** The crash reason each bad binary must get, as the daemon words the start failure. */
 export const BAD_START_REASON: Readonly<Record<Exclude<BadBinary, 'start-flood'>, RegExp>> = {
-  garbage: /^failed to start: bad handshake from plugin/,
+  garbage: /^failed to start: plugin \S+ sent a bad handshake: /,
   late: new RegExp(`^failed to start: plugin \\S+ did not print its handshake within ${START_TIMEOUT_MS} ms`),
   'handshake-flood': /^failed to start: plugin \S+ printed more than \d+ bytes on stdout without a newline before its handshake/,
 };

@@ -36,6 +36,21 @@ test('HostError is a 502 PLUGIN_CALL_FAILED with the host code and gRPC code', (
   assert.deepEqual(noGrpc.body.error.details, { hostCode: 'PLUGIN_STOPPED' });
 });
 
+test('a method the plugin does not implement is a 501 PLUGIN_UNSUPPORTED, not a failed call', () => {
+  const reply = errorReply(
+    new HostError('PLUGIN_UNSUPPORTED', 'plugin legacy does not implement ListInstances', { grpcCode: 'UNIMPLEMENTED' }),
+  );
+  assert.equal(reply.status, 501);
+  assert.equal(reply.unexpected, false);
+  assert.deepEqual(reply.body, {
+    error: {
+      code: 'PLUGIN_UNSUPPORTED',
+      message: 'plugin legacy does not implement ListInstances',
+      details: { hostCode: 'PLUGIN_UNSUPPORTED', grpcCode: 'UNIMPLEMENTED' },
+    },
+  });
+});
+
 test('ApiError: its status and extra headers', () => {
   const reply = errorReply(new ApiError('METHOD_NOT_ALLOWED', 'no', { allow: 'GET' }));
   assert.equal(reply.status, 405);

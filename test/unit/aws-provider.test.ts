@@ -63,7 +63,7 @@ describe('AwsProvider', () => {
     const { provider } = setup();
     assert.equal(provider.name, 'aws');
     assert.equal(provider.version, VERSION);
-    assert.equal(provider.apiVersion, '1');
+    assert.equal(provider.apiVersion, '0.1.0');
   });
 
   it('describes its own instance in the region it is in; one client per region', async () => {

@@ -32,6 +32,8 @@ function plugin(p: Partial<PluginStatus> & Pick<PluginStatus, 'name' | 'state'>)
     lastError: null,
     provider: null,
     apiVersion: null,
+    api: null,
+    tls: null,
     nextStartAt: null,
     ...p,
   };
@@ -76,16 +78,26 @@ test('formatKeyValues aligns the values', () => {
 test('formatPluginTable: header, uptime, provider, cut last error', () => {
   const text = formatPluginTable(
     [
-      plugin({ name: 'aws', state: 'serving', pid: 42, servingSince: '2024-05-01T11:56:48.000Z', restarts: 2, provider: { name: 'aws', version: '1.2.0' } }),
+      plugin({
+        name: 'aws',
+        state: 'serving',
+        pid: 42,
+        servingSince: '2024-05-01T11:56:48.000Z',
+        restarts: 2,
+        provider: { name: 'aws', version: '1.2.0' },
+        api: '0.1.0',
+      }),
       plugin({ name: 'broken', state: 'failed', restarts: 5, lastError: `exited with code 1: ${'y'.repeat(100)}` }),
+      plugin({ name: 'guide', state: 'serving', pid: 43, servingSince: '2024-05-01T11:59:00.000Z', api: 'unversioned (plugin does not implement GetAPIVersion)' }),
     ],
     NOW,
   );
   const lines = text.split('\n');
-  assert.equal(lines.length, 3);
-  assert.match(lines[0] ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+LAST ERROR$/);
-  assert.match(lines[1] ?? '', /^aws\s+loaded\s+serving\s+42\s+3m12s\s+2\s+aws 1\.2\.0\s+-$/);
-  assert.match(lines[2] ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+5\s+-\s+exited with code 1: y+…$/);
+  assert.equal(lines.length, 4);
+  assert.match(lines[0] ?? '', /^NAME\s+WANTED\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+PROVIDER\s+API\s+LAST ERROR$/);
+  assert.match(lines[1] ?? '', /^aws\s+loaded\s+serving\s+42\s+3m12s\s+2\s+aws 1\.2\.0\s+0\.1\.0\s+-$/);
+  assert.match(lines[2] ?? '', /^broken\s+loaded\s+failed\s+-\s+-\s+5\s+-\s+-\s+exited with code 1: y+…$/);
+  assert.match(lines[3] ?? '', /^guide\s+loaded\s+serving\s+43\s+1m00s\s+0\s+-\s+unversioned\s+-$/);
   const error = (lines[2] ?? '').slice((lines[0] ?? '').indexOf('LAST ERROR'));
   assert.equal([...error].length, 60);
   assert.match(formatPluginTable([], NOW), /^no plugins/);
@@ -101,6 +113,20 @@ test('formatPluginInfo shows the full last error and the provider', () => {
   assert.match(text, /^since:\s+2024-05-01T11:00:00\.000Z \(1h00m ago\)$/m);
   assert.match(text, /^provider:\s+gcp 0\.3\.0$/m);
   assert.match(text, /^last error:\s+line one\n  line two$/m);
+  assert.match(text, /^api:\s+-$/m);
+  assert.match(text, /^tls:\s+-$/m);
+});
+
+test('formatPluginInfo: api as the daemon words it, tls on (AutoMTLS) or off', () => {
+  const unversioned = formatPluginInfo(
+    plugin({ name: 'guide', state: 'serving', api: 'unversioned (plugin does not implement GetAPIVersion)', tls: false }),
+    NOW,
+  );
+  assert.match(unversioned, /^api:\s+unversioned \(plugin does not implement GetAPIVersion\)$/m);
+  assert.match(unversioned, /^tls:\s+off$/m);
+  const mtls = formatPluginInfo(plugin({ name: 'aws', state: 'serving', apiVersion: '0.1.0', api: '0.1.0', tls: true }), NOW);
+  assert.match(mtls, /^api:\s+0\.1\.0$/m);
+  assert.match(mtls, /^tls:\s+on \(AutoMTLS\)$/m);
 });
 
 test('formatStatus and formatInstance', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePluginLogLine } from '../../src/host/plugin-log.js';
+import { parsePluginLogLine, renderPluginLogLine } from '../../src/host/plugin-log.js';
 
 describe('parsePluginLogLine', () => {
   it('reads an hclog JSON line into level, message and fields without the envelope', () => {
@@ -60,5 +60,24 @@ describe('parsePluginLogLine', () => {
       JSON.stringify({ '@level': 'info', '@message': 'm', plugin: 'p', msg: 'x', level: 30, other: true }),
     );
     assert.deepEqual(entry.fields, { 'plugin.plugin': 'p', 'plugin.msg': 'x', 'plugin.level': 30, other: true });
+  });
+});
+
+describe('renderPluginLogLine', () => {
+  it("shows an hclog JSON line as hclog's text format would", () => {
+    const line = JSON.stringify({
+      '@level': 'error',
+      '@message': 'plugin failed to start',
+      '@timestamp': '2024-01-02T03:04:05.678000Z',
+      '@module': 'local',
+      error: 'no free TCP port on 127.0.0.1 in 20000..20000',
+      attempt: 2,
+    });
+    assert.equal(renderPluginLogLine(line), '[ERROR] plugin failed to start: error="no free TCP port on 127.0.0.1 in 20000..20000" attempt=2');
+    assert.equal(renderPluginLogLine('{"@level":"info","@message":"ready"}'), '[INFO] ready');
+  });
+
+  it('leaves any other line as it is', () => {
+    for (const line of ['load any plugins automatically', '{not json', '{"msg":"pino"}', '']) assert.equal(renderPluginLogLine(line), line);
   });
 });

@@ -26,7 +26,7 @@ describe('LocalProvider', () => {
     const p = provider(undefined);
     assert.equal(p.name, 'local');
     assert.equal(p.version, VERSION);
-    assert.equal(p.apiVersion, '1');
+    assert.equal(p.apiVersion, '0.1.0');
     assert.equal(p.dryRun, true);
     assert.equal(provider('true').dryRun, false);
   });

@@ -12,19 +12,42 @@ interface InstanceArgs extends GlobalArgs {
   plugin: string | undefined;
 }
 
-interface StopArgs extends InstanceArgs {
+interface OperationArgs extends InstanceArgs {
   yes: boolean;
 }
+
+type Operation = 'stop' | 'start';
 
 const pluginOption = (y: Argv) =>
   y.option('plugin', { type: 'string', describe: "plugin to ask (default: the daemon's default provider)" });
 
-/** Stops through the plugin the user confirmed, so a changed default cannot redirect the stop. */
-async function confirmStop(client: ApiClient, plugin: string | undefined): Promise<string> {
+const yesOption = (y: Argv) => y.option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' });
+
+const VERB: Readonly<Record<Operation, string>> = { stop: 'Stop', start: 'Start' };
+
+/** Acts through the plugin the user confirmed, so a changed default cannot redirect the operation. */
+async function confirmOperation(client: ApiClient, operation: Operation, plugin: string | undefined): Promise<string> {
   const { plugin: through, instance } = await client.instanceInfo(plugin);
-  const ok = await confirm(`Stop instance ${instance.id} (${instance.name}) through plugin ${through}? [y/N]`);
-  if (!ok) throw new DeclinedError('not stopped');
+  const ok = await confirm(`${VERB[operation]} instance ${instance.id} (${instance.name}) through plugin ${through}? [y/N]`);
+  if (!ok) throw new DeclinedError(operation === 'stop' ? 'not stopped' : 'not started');
   return through;
+}
+
+/** stop and start alike: ask on a terminal, refuse without one unless --yes. */
+async function operate(args: OperationArgs, operation: Operation): Promise<void> {
+  if (!args.yes && !canPrompt()) {
+    // Decided before contacting the daemon: nothing happens without a yes.
+    const refusal = `refusing to ${operation} the instance without confirmation: stdin is not a terminal; pass --yes to ${operation} it`;
+    process.exitCode = reportError(new UsageError(refusal));
+    return;
+  }
+  await withDaemon(args, async (client) => {
+    const plugin = args.yes ? args.plugin : await confirmOperation(client, operation, args.plugin);
+    const answer = await client.instanceOperation(operation, plugin);
+    if (args.json) printJson(answer);
+    else if (operation === 'start' && answer.dryRun) printText(`${answer.message} (dry run: the plugin was not asked to start)`);
+    else printText(answer.message);
+  });
 }
 
 export function instanceCommands(yargs: Argv): Argv {
@@ -57,41 +80,22 @@ export function instanceCommands(yargs: Argv): Argv {
           else printText(`plugin: ${answer.plugin}\n${formatInstanceTable(answer.instances)}`);
         }),
     )
-    .command<StopArgs>(
+    .command<OperationArgs>(
       'stop',
       'Stop the instance this machine runs on (asks first on a terminal; scripts pass --yes)',
       (y) =>
-        pluginOption(y)
-          .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask for confirmation' })
+        yesOption(pluginOption(y))
           .example('$0 instance stop', 'asks "Stop instance i-0abc (web-1) through plugin aws? [y/N]"')
           .example('$0 instance stop --plugin aws --yes', 'stop without asking, e.g. from a script'),
-      async (args) => {
-        if (!args.yes && !canPrompt()) {
-          // Decided before contacting the daemon: nothing happens without a yes.
-          const refusal = 'refusing to stop the instance without confirmation: stdin is not a terminal; pass --yes to stop it';
-          process.exitCode = reportError(new UsageError(refusal));
-          return;
-        }
-        await withDaemon(args, async (client) => {
-          const plugin = args.yes ? args.plugin : await confirmStop(client, args.plugin);
-          const answer = await client.instanceOperation('stop', plugin);
-          if (args.json) printJson(answer);
-          else printText(answer.message);
-        });
-      },
+      (args) => operate(args, 'stop'),
     )
-    .command<InstanceArgs>(
+    .command<OperationArgs>(
       'start',
-      'Start the instance through the plugin (for plugins that manage another machine)',
+      'Start the instance through the plugin, for plugins that manage another machine (asks first on a terminal; scripts pass --yes)',
       (y) =>
-        pluginOption(y)
-          .example('$0 instance start', 'start through the default provider')
-          .example('$0 instance start --plugin aws', 'start through the aws plugin'),
-      (args) =>
-        withDaemon(args, async (client) => {
-          const answer = await client.instanceOperation('start', args.plugin);
-          if (args.json) printJson(answer);
-          else printText(`${answer.message}${answer.dryRun ? ' (dry run: the plugin was not asked to start)' : ''}`);
-        }),
+        yesOption(pluginOption(y))
+          .example('$0 instance start', 'asks "Start instance i-0abc (web-1) through plugin aws? [y/N]"')
+          .example('$0 instance start --plugin aws --yes', 'start without asking, e.g. from a script'),
+      (args) => operate(args, 'start'),
     );
 }

@@ -27,12 +27,17 @@ function render(diagnosis: Diagnosis): string {
 export function pluginsCheckCommand(yargs: Argv): Argv {
   return yargs.command<CheckArgs>(
     'check <path>',
-    'Start one plugin binary without a daemon, walk through the go-plugin handshake and every call, then stop it',
+    'Start one plugin binary without a daemon, walk through the go-plugin handshake and every call, then stop it; ' +
+      'says what does not match when the file is not a snoozebot plugin (another application, protocol, API version)',
     (y) =>
       y
         .positional('path', { type: 'string', demandOption: true, describe: 'plugin executable to check' })
         .option('mtls', { type: 'boolean', default: false, describe: 'use AutoMTLS, as a host with mTLS on would' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'handshake and health timeout in ms' })
+        .option('timeout', {
+          type: 'number',
+          default: 10_000,
+          describe: 'time limit in ms of the handshake, of health SERVING and of each call (the cookie probe has its own 2 s)',
+        })
         .option('log-level', { type: 'string', default: 'silent', describe: "log level for the plugin's stderr (e.g. debug)" })
         .example('$0 plugins check ./dist/plugins/local', 'diagnose the bundled local plugin')
         .example('$0 plugins check /etc/snoozebot/plugins/aws --json', 'machine-readable report'),

@@ -86,10 +86,13 @@ export function errorReply(error: unknown): ErrorReply {
   if (isHostError(error)) {
     const details: Record<string, string> = { hostCode: error.code };
     if (error.grpcCode !== undefined) details.grpcCode = error.grpcCode;
+    // A method the plugin lacks (older builds have no ListInstances) is the
+    // plugin's limit, not a broken call: 501, like an HTTP server's own.
+    const unsupported = error.code === 'PLUGIN_UNSUPPORTED';
     return {
-      status: 502,
+      status: unsupported ? 501 : 502,
       headers: {},
-      body: { error: { code: 'PLUGIN_CALL_FAILED', message: error.message, details } },
+      body: { error: { code: unsupported ? 'PLUGIN_UNSUPPORTED' : 'PLUGIN_CALL_FAILED', message: error.message, details } },
       unexpected: false,
     };
   }

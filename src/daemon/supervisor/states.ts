@@ -16,6 +16,7 @@
 //                    │                  │              │
 //                    │                  ├─→ backoff ─→ starting
 //                    │                  └─→ failed
+//                    └─→ failed (a plugin that does not match: not a crash, never retried)
 //   any state but stopping ─→ refused (its file failed a trust check)
 //
 // A stop of a process in `starting` goes through `stopping` like any other;
@@ -37,7 +38,8 @@ export type ObservedState =
 /** Each state and the states it may move to. */
 export const TRANSITIONS: Readonly<Record<ObservedState, readonly ObservedState[]>> = {
   discovered: ['starting', 'stopped', 'refused'],
-  starting: ['serving', 'stopping', 'stopped', 'crashed', 'refused'],
+  // failed or refused at once: a plugin that does not match (another protocol, another application's plugin) is not retried.
+  starting: ['serving', 'stopping', 'stopped', 'crashed', 'failed', 'refused'],
   serving: ['stopping', 'crashed'],
   stopping: ['stopped', 'refused'],
   stopped: ['starting', 'refused', 'discovered'],

@@ -16,13 +16,16 @@
 // Calls (instance info, stop...) are not jobs: they wait for the plugin to
 // serve, within a deadline, and never start a plugin the operator unloaded.
 import type { Logger } from 'pino';
+import { API_VERSION } from '../../handshake/index.js';
 import { HostError } from '../../host/errors.js';
 import type { StopTimeouts } from '../../host/options.js';
 import { PluginProcess } from '../../host/plugin-process.js';
 import type { CloudProviderClient } from '../../host/cloud-provider-client.js';
+import { identifyPlugin } from '../../host/identity.js';
 import { DaemonError } from '../errors.js';
 import type { PluginStatus, ProviderIdentity, StartMode, WantedBy } from '../types.js';
 import { MissCounter } from './health-policy.js';
+import { judgeStartFailure } from './start-failure.js';
 import type { HealthPolicy } from './health-policy.js';
 import { JobCancelledError, JobQueue, QueueClosedError } from './job-queue.js';
 import type { JobKind } from './job-plan.js';
@@ -122,6 +125,10 @@ export class SupervisedPlugin {
   #lastError: string | null = null;
   #provider: ProviderIdentity | null = null;
   #apiVersion: string | null = null;
+  /** How `plugins info` shows the API version ("0.1.0", "unversioned (…)"). */
+  #api: string | null = null;
+  /** Said once per plugin, not at every restart. */
+  #unversionedLogged = false;
   #nextStartAt: number | undefined;
   #backoffTimer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
@@ -184,6 +191,8 @@ export class SupervisedPlugin {
       lastError: this.#lastError,
       provider: this.#provider,
       apiVersion: this.#apiVersion,
+      api: this.#api,
+      tls: this.#state === 'serving' && this.#process?.handshake !== undefined ? this.#process.handshake.serverCert !== undefined : null,
       nextStartAt: this.#state === 'backoff' && this.#nextStartAt !== undefined ? new Date(this.#nextStartAt).toISOString() : null,
     };
   }
@@ -441,6 +450,7 @@ export class SupervisedPlugin {
     if (cause === 'crash') this.#restarts += 1;
     this.#provider = null;
     this.#apiVersion = null;
+    this.#api = null;
     this.#to(['discovered', 'stopped', 'backoff', 'failed'], 'starting', reason);
     let permit: StartPermit | undefined;
     try {
@@ -483,22 +493,29 @@ export class SupervisedPlugin {
     signal.addEventListener('abort', abort, { once: true });
     try {
       await process.start();
-      const client = process.client;
-      const [name, version, apiVersion] = await Promise.all([client.providerName(), client.providerVersion(), client.apiVersion()]);
-      this.#provider = { name, version };
-      this.#apiVersion = apiVersion;
+      const identity = await identifyPlugin(process.client);
+      this.#provider = identity.provider;
+      this.#apiVersion = identity.api.version;
+      this.#api = identity.api.text;
+      if (identity.api.kind === 'unversioned' && !this.#unversionedLogged) {
+        this.#unversionedLogged = true;
+        this.#log.info({ api: identity.api.text }, `plugin ${this.name} is ${identity.api.text}; it is loaded as a plugin of API ${API_VERSION}`);
+      }
     } catch (error) {
       // Stopping a half-started process is not a start: it must not hold up the next plugin's.
       permit?.release();
       await process.stop();
       this.#process = undefined;
       if (signal.aborted) throw signal.reason as Error;
-      // Like a crash after serving: the message plus the plugin's last stderr line, which usually says why.
-      const tail = error instanceof HostError ? error.stderrTail.at(-1) : undefined;
-      this.#lastError = error instanceof HostError ? `${error.message}${tail ? `: ${tail.slice(0, 200)}` : ''}` : String(error);
-      const reason = `failed to start: ${this.#lastError}`;
-      this.#crashed(reason, { pluginPid: process.pid });
-      this.#afterCrash(reason);
+      // A crash at start is counted and retried; a mismatch fails (or is refused) at once (start-failure.ts).
+      const failure = judgeStartFailure(error);
+      this.#lastError = failure.lastError;
+      if (failure.action === 'crash') {
+        this.#crashed(failure.reason, { pluginPid: process.pid });
+        this.#afterCrash(failure.reason);
+      } else {
+        this.#to(['starting'], failure.action === 'refuse' ? 'refused' : 'failed', failure.reason, { pluginPid: process.pid });
+      }
       return;
     } finally {
       permit?.release();

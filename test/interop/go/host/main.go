@@ -1,15 +1,21 @@
 // Command gohost is a HashiCorp go-plugin HOST for snoozebot CloudProvider
 // plugins. It launches a plugin with plugin.NewClient (gRPC only), calls every
-// CloudProvider method once, times a series of GetAPIVersion calls and the
-// shutdown, and prints one JSON object on stdout.
+// CloudProvider method once, times a series of calls of one method (-rpc,
+// GetAPIVersion by default) and the shutdown, and prints one JSON object on
+// stdout. A method the plugin fails or lacks is recorded in results.errors,
+// not fatal (the Go snoozebot guide's plugins have no GetAPIVersion, older
+// ones no ListInstances); GetAPIVersion's answer is judged with the Go
+// snoozebot's version.IsCompatible (results.apiCheck).
 //
-// Usage: gohost [-mtls] [-rpcs N] [-repeat K] PLUGIN_PATH
+// Usage: gohost [-mtls] [-rpcs N] [-repeat K] [-rpc METHOD] [-version V]
+//               [-min-port P -max-port P] PLUGIN_PATH
 //
 // Environment: GOHOST_LOG_LEVEL sets the hclog level written to stderr
 // (default "warn").
 //
-// Exit status 0 on success; on any failure a message goes to stderr, the
-// plugin is killed and the exit status is 1. Exit status 2 is a usage error.
+// Exit status 0 on success; on any failure of the start, the first call or a
+// timed call a message goes to stderr, the plugin is killed and the exit
+// status is 1. Exit status 2 is a usage error.
 package main
 
 import (
@@ -29,6 +35,9 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"google.golang.org/grpc/status"
+
+	"snoozebot/interop/gosnoozebot/pkg/plugin/version"
 	pb "snoozebot/interop/pluginpb"
 )
 
@@ -40,10 +49,22 @@ const (
 	forceKillAfter = 2 * time.Second
 )
 
-var handshake = plugin.HandshakeConfig{
-	ProtocolVersion:  1,
-	MagicCookieKey:   "SNOOZEBOT_PLUGIN",
-	MagicCookieValue: "snoozebot_plugin_v1",
+// handshake is the Go snoozebot's; -version changes the app protocol version offered.
+func handshake(protocolVersion uint) plugin.HandshakeConfig {
+	return plugin.HandshakeConfig{
+		ProtocolVersion:  protocolVersion,
+		MagicCookieKey:   "SNOOZEBOT_PLUGIN",
+		MagicCookieValue: "snoozebot_plugin_v1",
+	}
+}
+
+// options are the command line's.
+type options struct {
+	mtls             bool
+	rpcs             int
+	rpc              string
+	protocolVersion  uint
+	minPort, maxPort uint
 }
 
 // cloudProviderPlugin is the host-side go-plugin definition; only the gRPC
@@ -76,7 +97,10 @@ type actionJSON struct {
 }
 
 type resultsJSON struct {
-	APIVersion      string         `json:"apiVersion"`
+	APIVersion string `json:"apiVersion"`
+	// APICheck is version.IsCompatible's verdict on APIVersion: "compatible",
+	// "incompatible", "error: …", or "" when GetAPIVersion failed.
+	APICheck        string         `json:"apiCheck"`
 	ProviderName    string         `json:"providerName"`
 	ProviderVersion string         `json:"providerVersion"`
 	Instance        *instanceJSON  `json:"instance"`
@@ -85,6 +109,8 @@ type resultsJSON struct {
 	Start           actionJSON     `json:"start"`
 	StateAfterStop  string         `json:"stateAfterStop"`
 	StateAfterStart string         `json:"stateAfterStart"`
+	// Errors of the calls that failed, by method: "Unimplemented: …".
+	Errors map[string]string `json:"errors"`
 }
 
 type cycleJSON struct {
@@ -130,79 +156,126 @@ func callCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), callTimeout)
 }
 
-func getState(cp pb.CloudProviderClient, after string) (string, error) {
+func callError(err error) string {
+	if st, ok := status.FromError(err); ok {
+		return fmt.Sprintf("%s: %s", st.Code(), st.Message())
+	}
+	return err.Error()
+}
+
+func getState(cp pb.CloudProviderClient) (string, error) {
 	ctx, cancel := callCtx()
 	defer cancel()
 	r, err := cp.GetInstanceInfo(ctx, &pb.GetInstanceInfoRequest{})
 	if err != nil {
-		return "", fmt.Errorf("GetInstanceInfo after %s: %w", after, err)
+		return "", err
 	}
 	if r.Instance == nil {
-		return "", fmt.Errorf("GetInstanceInfo after %s: no instance in response", after)
+		return "", errors.New("no instance in response")
 	}
 	return r.Instance.State, nil
 }
 
-// callAll performs the seven-method sequence after the first GetAPIVersion.
-func callAll(cp pb.CloudProviderClient, apiVersion string) (*resultsJSON, error) {
-	res := &resultsJSON{APIVersion: apiVersion, Instances: []instanceJSON{}}
+// apiCheck is what a Go snoozebot host makes of a plugin's API version.
+func apiCheck(v string) string {
+	ok, err := version.IsCompatible(v)
+	switch {
+	case err != nil:
+		return "error: " + err.Error()
+	case ok:
+		return "compatible"
+	default:
+		return "incompatible"
+	}
+}
+
+// callAll calls every CloudProvider method once, in a fixed order; a call
+// that fails is recorded in Errors and the next one is made.
+func callAll(cp pb.CloudProviderClient) (*resultsJSON, error) {
+	res := &resultsJSON{Instances: []instanceJSON{}, Errors: map[string]string{}}
+	record := func(method string, err error) { res.Errors[method] = callError(err) }
 
 	ctx, cancel := callCtx()
 	defer cancel()
 
-	name, err := cp.GetProviderName(ctx, &pb.GetProviderNameRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("GetProviderName: %w", err)
+	if v, err := cp.GetAPIVersion(ctx, &pb.GetAPIVersionRequest{}); err != nil {
+		record("GetAPIVersion", err)
+	} else {
+		res.APIVersion = v.ApiVersion
+		res.APICheck = apiCheck(v.ApiVersion)
 	}
-	res.ProviderName = name.ProviderName
 
-	ver, err := cp.GetProviderVersion(ctx, &pb.GetProviderVersionRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("GetProviderVersion: %w", err)
+	if name, err := cp.GetProviderName(ctx, &pb.GetProviderNameRequest{}); err != nil {
+		record("GetProviderName", err)
+	} else {
+		res.ProviderName = name.ProviderName
 	}
-	res.ProviderVersion = ver.ProviderVersion
 
-	info, err := cp.GetInstanceInfo(ctx, &pb.GetInstanceInfoRequest{})
-	if err != nil {
+	if ver, err := cp.GetProviderVersion(ctx, &pb.GetProviderVersionRequest{}); err != nil {
+		record("GetProviderVersion", err)
+	} else {
+		res.ProviderVersion = ver.ProviderVersion
+	}
+
+	if info, err := cp.GetInstanceInfo(ctx, &pb.GetInstanceInfoRequest{}); err != nil {
+		record("GetInstanceInfo", err)
+	} else if res.Instance, err = convertInstance(info.Instance); err != nil {
 		return nil, fmt.Errorf("GetInstanceInfo: %w", err)
 	}
-	if res.Instance, err = convertInstance(info.Instance); err != nil {
-		return nil, fmt.Errorf("GetInstanceInfo: %w", err)
-	}
 
-	list, err := cp.ListInstances(ctx, &pb.ListInstancesRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("ListInstances: %w", err)
-	}
-	for i, in := range list.Instances {
-		conv, err := convertInstance(in)
-		if err != nil {
-			return nil, fmt.Errorf("ListInstances[%d]: %w", i, err)
+	if list, err := cp.ListInstances(ctx, &pb.ListInstancesRequest{}); err != nil {
+		record("ListInstances", err)
+	} else {
+		for i, in := range list.Instances {
+			conv, err := convertInstance(in)
+			if err != nil {
+				return nil, fmt.Errorf("ListInstances[%d]: %w", i, err)
+			}
+			if conv == nil {
+				return nil, fmt.Errorf("ListInstances[%d]: null instance", i)
+			}
+			res.Instances = append(res.Instances, *conv)
 		}
-		if conv == nil {
-			return nil, fmt.Errorf("ListInstances[%d]: null instance", i)
-		}
-		res.Instances = append(res.Instances, *conv)
 	}
 
-	stop, err := cp.StopInstance(ctx, &pb.StopInstanceRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("StopInstance: %w", err)
+	if stop, err := cp.StopInstance(ctx, &pb.StopInstanceRequest{}); err != nil {
+		record("StopInstance", err)
+	} else {
+		res.Stop = actionJSON{Success: stop.Success, ErrorMessage: stop.ErrorMessage}
 	}
-	res.Stop = actionJSON{Success: stop.Success, ErrorMessage: stop.ErrorMessage}
-	if res.StateAfterStop, err = getState(cp, "StopInstance"); err != nil {
-		return nil, err
+	if state, err := getState(cp); err != nil {
+		record("GetInstanceInfo after StopInstance", err)
+	} else {
+		res.StateAfterStop = state
 	}
 
-	start, err := cp.StartInstance(ctx, &pb.StartInstanceRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("StartInstance: %w", err)
+	if start, err := cp.StartInstance(ctx, &pb.StartInstanceRequest{}); err != nil {
+		record("StartInstance", err)
+	} else {
+		res.Start = actionJSON{Success: start.Success, ErrorMessage: start.ErrorMessage}
 	}
-	res.Start = actionJSON{Success: start.Success, ErrorMessage: start.ErrorMessage}
-	if res.StateAfterStart, err = getState(cp, "StartInstance"); err != nil {
-		return nil, err
+	if state, err := getState(cp); err != nil {
+		record("GetInstanceInfo after StartInstance", err)
+	} else {
+		res.StateAfterStart = state
 	}
 	return res, nil
+}
+
+// timedCall is one call of the method chosen with -rpc.
+func timedCall(cp pb.CloudProviderClient, method string) error {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var err error
+	switch method {
+	case "GetAPIVersion":
+		_, err = cp.GetAPIVersion(ctx, &pb.GetAPIVersionRequest{})
+	case "GetProviderName":
+		_, err = cp.GetProviderName(ctx, &pb.GetProviderNameRequest{})
+	default:
+		err = fmt.Errorf("unknown method %q", method)
+	}
+	return err
 }
 
 type cycleOutcome struct {
@@ -214,17 +287,19 @@ type cycleOutcome struct {
 
 // runCycle starts the plugin, exercises it and kills it. The plugin is
 // killed on every path.
-func runCycle(path string, mtls bool, rpcs int, logger hclog.Logger) (out cycleOutcome, err error) {
+func runCycle(path string, opts options, logger hclog.Logger) (out cycleOutcome, err error) {
 	cmd := exec.Command(path)
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  handshake,
+		HandshakeConfig:  handshake(opts.protocolVersion),
 		Plugins:          plugin.PluginSet{pluginName: cloudProviderPlugin{}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         mtls,
+		AutoMTLS:         opts.mtls,
 		Managed:          true, // so a signal handler can CleanupClients()
 		Logger:           logger,
 		StartTimeout:     10 * time.Second,
+		MinPort:          opts.minPort,
+		MaxPort:          opts.maxPort,
 	})
 	killed := false
 	defer func() {
@@ -247,29 +322,24 @@ func runCycle(path string, mtls bool, rpcs int, logger hclog.Logger) (out cycleO
 		return out, fmt.Errorf("dispensed %q has unexpected type %T", pluginName, raw)
 	}
 
-	ctx, cancel := callCtx()
-	first, err := cp.GetAPIVersion(ctx, &pb.GetAPIVersionRequest{})
-	cancel()
-	if err != nil {
-		return out, fmt.Errorf("GetAPIVersion: %w", err)
+	if err := timedCall(cp, opts.rpc); err != nil {
+		return out, fmt.Errorf("%s: %w", opts.rpc, err)
 	}
 	out.cycle.StartToFirstRPCNs = time.Since(t0).Nanoseconds()
 	out.negotiatedVersion = client.NegotiatedVersion()
 	out.protocol = string(client.Protocol())
 
-	if out.results, err = callAll(cp, first.ApiVersion); err != nil {
+	if out.results, err = callAll(cp); err != nil {
 		return out, err
 	}
 
-	out.cycle.RPCNs = make([]int64, 0, rpcs)
-	for i := 0; i < rpcs; i++ {
-		ctx, cancel := callCtx()
+	out.cycle.RPCNs = make([]int64, 0, opts.rpcs)
+	for i := 0; i < opts.rpcs; i++ {
 		t := time.Now()
-		_, err := cp.GetAPIVersion(ctx, &pb.GetAPIVersionRequest{})
+		err := timedCall(cp, opts.rpc)
 		d := time.Since(t).Nanoseconds()
-		cancel()
 		if err != nil {
-			return out, fmt.Errorf("GetAPIVersion timing call %d: %w", i, err)
+			return out, fmt.Errorf("%s timing call %d: %w", opts.rpc, i, err)
 		}
 		out.cycle.RPCNs = append(out.cycle.RPCNs, d)
 	}
@@ -298,20 +368,25 @@ func fail(format string, args ...interface{}) {
 func main() {
 	flags := flag.NewFlagSet("gohost", flag.ContinueOnError)
 	mtls := flags.Bool("mtls", false, "negotiate go-plugin AutoMTLS")
-	rpcs := flags.Int("rpcs", 200, "number of timed GetAPIVersion calls per cycle")
+	rpcs := flags.Int("rpcs", 200, "number of timed calls per cycle")
 	repeat := flags.Int("repeat", 1, "number of start/call/kill cycles")
+	rpc := flags.String("rpc", "GetAPIVersion", "the method of the first and the timed calls: GetAPIVersion or GetProviderName")
+	protocolVersion := flags.Uint("version", 1, "the app protocol version offered (PLUGIN_PROTOCOL_VERSIONS)")
+	minPort := flags.Uint("min-port", 0, "PLUGIN_MIN_PORT (go-plugin's default when 0)")
+	maxPort := flags.Uint("max-port", 0, "PLUGIN_MAX_PORT (go-plugin's default when 0)")
 	flags.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: gohost [-mtls] [-rpcs N] [-repeat K] PLUGIN_PATH")
+		fmt.Fprintln(os.Stderr, "usage: gohost [-mtls] [-rpcs N] [-repeat K] [-rpc METHOD] [-version V] [-min-port P -max-port P] PLUGIN_PATH")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if flags.NArg() != 1 || *rpcs < 0 || *repeat < 1 {
+	if flags.NArg() != 1 || *rpcs < 0 || *repeat < 1 || (*rpc != "GetAPIVersion" && *rpc != "GetProviderName") {
 		flags.Usage()
 		os.Exit(2)
 	}
 	path := flags.Arg(0)
+	opts := options{mtls: *mtls, rpcs: *rpcs, rpc: *rpc, protocolVersion: *protocolVersion, minPort: *minPort, maxPort: *maxPort}
 
 	level := hclog.LevelFromString(os.Getenv("GOHOST_LOG_LEVEL"))
 	if level == hclog.NoLevel {
@@ -328,7 +403,7 @@ func main() {
 
 	out := outputJSON{MTLS: *mtls, Cycles: make([]cycleJSON, 0, *repeat)}
 	for k := 0; k < *repeat; k++ {
-		o, err := runCycle(path, *mtls, *rpcs, logger)
+		o, err := runCycle(path, opts, logger)
 		if err != nil {
 			fail("cycle %d: %v", k+1, err)
 		}
