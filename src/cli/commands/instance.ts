@@ -44,8 +44,8 @@ async function operate(args: OperationArgs, operation: Operation): Promise<void>
   await withDaemon(args, async (client) => {
     const plugin = args.yes ? args.plugin : await confirmOperation(client, operation, args.plugin);
     const answer = await client.instanceOperation(operation, plugin);
+    // In a dry run the daemon's message already says that nothing was sent.
     if (args.json) printJson(answer);
-    else if (operation === 'start' && answer.dryRun) printText(`${answer.message} (dry run: the plugin was not asked to start)`);
     else printText(answer.message);
   });
 }
