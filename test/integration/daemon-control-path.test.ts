@@ -223,7 +223,7 @@ describe('one control path per plugin', () => {
     await writeFile(dir.configPath, JSON.stringify(config(true)));
     daemon.child.kill('SIGHUP');
     await daemon.waitForLog((l) => l.msg === 'dry run on: applies to the next stop or start');
-    const again = await daemon.cliJson<{ dryRun: boolean }>('instance', 'start');
+    const again = await daemon.cliJson<{ dryRun: boolean }>('instance', 'start', '--yes');
     assert.equal(again.dryRun, true);
     assert.equal((await daemon.list())[0]?.pid, pid, 'the same process');
     assert.deepEqual(await callLog(log), [(await callLog(log))[0]], 'nothing more reached the plugin');
