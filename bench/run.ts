@@ -21,6 +21,7 @@ import { defaultStartConcurrency } from '../src/daemon/supervisor/start-gate.js'
 import { buildGoInterop } from '../test/interop/go-build.js';
 import type { GoBuild } from '../test/interop/go-build.js';
 import { cpuModel, goVersion, loadAverage, nproc } from './machine.js';
+import { footprintRowIds, measureFootprint } from './footprint.js';
 import { emptyGoHostSamples, runGoHostInto } from './measure-go-host.js';
 import type { GoHostSamples } from './measure-go-host.js';
 import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestarts, measureTwenty } from './measure-daemon.js';
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle,
   ];
+  for (const id of footprintRowIds()) known.add(id);
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
@@ -295,6 +297,9 @@ async function main(): Promise<void> {
   // Issue 6: the idle monitor on this machine's /proc, in a process of its own.
   if (idle.usable) log(`idle monitor: ${IDLE_SAMPLES.toLocaleString('en-US')} samples back to back…`);
   await idle.step((s) => measureIdleInto(s, join(ROOT, 'dist/js')));
+
+  // Issue 16: the CLI's and the daemon's footprint, on this Node and on Node 24.
+  const footprint = await measureFootprint({ root: ROOT, cli, localPlugin: LOCAL_PLUGIN, rounds: CONFIG.rounds, only, log });
 
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
@@ -681,6 +686,7 @@ async function main(): Promise<void> {
         ),
       ],
     },
+    ...footprint,
   ];
 
   const machine: MachineInfo = {
@@ -692,7 +698,7 @@ async function main(): Promise<void> {
     loadBefore,
     loadAfter,
   };
-  const shown = only === undefined ? groups : groups.map((g) => ({ ...g, rows: g.rows.filter((r) => only.has(r.id)) })).filter((g) => g.rows.length > 0);
+  const shown = only === undefined ? groups : groups.map((g) => ({ ...g, rows: g.rows.filter((r) => only.has(r.id) || only.has(r.id.split('@')[0] ?? '')) })).filter((g) => g.rows.length > 0);
   const failed = allSeries.filter((s) => s.error !== undefined);
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
@@ -744,6 +750,7 @@ async function main(): Promise<void> {
     log(`measurement errors in: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;
   }
+  if (footprint.some((g) => g.rows.some((r) => r.result === 'error'))) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
