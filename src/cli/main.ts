@@ -54,4 +54,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .parseAsync();
 }
 
-await main(hideBin(process.argv));
+// Not a top-level await: the bundle (scripts/bundle.ts) is CommonJS, which has none.
+main(hideBin(process.argv)).catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = EXIT.failed;
+});
