@@ -1,4 +1,4 @@
-// The snoozebot command line (design.md, "CLI contract").
+// The snoozebot command line (docs/architecture.md, "CLI contract").
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';

@@ -20,7 +20,7 @@ import { CallError } from './connection.js';
 import type { PluginConnection } from './connection.js';
 import { HostError } from './errors.js';
 
-/** InstanceInfo in the camelCase shape of design.md (`launchTime` as ISO-8601). */
+/** InstanceInfo in the camelCase shape of docs/architecture.md (`launchTime` as ISO-8601). */
 export interface InstanceRecord {
   readonly id: string;
   readonly name: string;

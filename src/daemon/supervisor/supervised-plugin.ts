@@ -1,4 +1,4 @@
-// One plugin under supervision: the state machine of design.md around a
+// One plugin under supervision: the state machine of docs/architecture.md around a
 // PluginProcess. It starts the process, watches it (exit events and periodic
 // health checks), restarts it after crashes with the RestartPolicy's backoff,
 // gives up after too many, and lets callers wait for it to serve.
