@@ -140,6 +140,36 @@ const yargsAssert: Plugin = {
 };
 
 /**
+ * string-width (yargs, cliui and wrap-ansi measure every line of `--help`
+ * with it) builds an Intl.Segmenter and Unicode-property regular expressions
+ * when it loads: about a third of a CLI start, and megabytes, for help text
+ * that is plain ASCII. Every import of it gets the same answer through a
+ * front that measures printable ASCII itself (one column a character, as
+ * string-width does) and loads the real string-width for anything else.
+ */
+const asciiStringWidth: Plugin = {
+  name: 'ascii-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.namespace === 'ascii-string-width' ? undefined : { path: args.resolveDir, namespace: 'ascii-string-width' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (args) => ({
+      contents: [
+        'const PRINTABLE_ASCII = /^[\\x20-\\x7e]*$/;',
+        'let real;',
+        'module.exports = function stringWidth(text, options) {',
+        '  if (typeof text === "string" && PRINTABLE_ASCII.test(text)) return text.length;',
+        '  real ??= require("string-width");',
+        '  return (real.default ?? real)(text, options);',
+        '};',
+      ].join('\n'),
+      resolveDir: args.path,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * yargs finds its own directory with import.meta.url, which CommonJS output
  * has not: it gets the bundle's URL instead (yargs looks for its locale files
  * there, finds none and speaks English).
@@ -158,7 +188,7 @@ async function cliChunk(name: CliChunkName): Promise<string> {
     outfile: `${name}.js`,
     // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its "module" is plain ESM.
     mainFields: ['module', 'main'],
-    plugins: [stubProtoLoader, yargsAssert, splitChunks(name)],
+    plugins: [stubProtoLoader, yargsAssert, asciiStringWidth, splitChunks(name)],
   });
   const source = result.outputFiles?.[0]?.text;
   if (source === undefined) throw new Error(`esbuild produced no CLI chunk ${name}`);
