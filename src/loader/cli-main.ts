@@ -38,15 +38,20 @@ const { dirname, join } = process.getBuiltinModule('node:path');
 const self = realpathSync(typeof __filename === 'string' ? __filename : (process.argv[1] ?? 'snoozebot'));
 const loaded = new Map<string, unknown>();
 
-function loadChunk(name: string): unknown {
-  if (loaded.has(name)) return loaded.get(name);
+function compileChunk(name: string): unknown {
   const chunk = __SNOOZEBOT_CHUNKS__[name];
   if (chunk === undefined) throw new Error(`snoozebot bundle: no chunk named ${name}`);
   const filename = join(dirname(self), chunk.file);
   const source = readFileSync(filename, 'latin1');
-  const exports = loadWithCodeCache(`snoozebot.${name}`, { source, digest: chunk.digest }, { filename, write: chunk.write, loadChunk });
-  loaded.set(name, exports);
-  return exports;
+  return loadWithCodeCache(`snoozebot.${name}`, { source, digest: chunk.digest }, { filename, write: chunk.write, loadChunk });
 }
 
-loadChunk(__SNOOZEBOT_MAIN_CHUNK__);
+function loadChunk(name: string): unknown {
+  if (!loaded.has(name)) loaded.set(name, compileChunk(name));
+  return loaded.get(name);
+}
+
+// The main chunk is not kept: once its command has run, nothing needs it, and
+// in the daemon, which runs for months, yargs and the CLI's code can then be
+// collected.
+compileChunk(__SNOOZEBOT_MAIN_CHUNK__);
