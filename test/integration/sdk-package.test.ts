@@ -2,8 +2,9 @@
 // installs the packed tarball (npm pack), imports `snoozebot/sdk` with its
 // types, bundles a 20-line plugin to one file with the command
 // docs/plugin-sdk.md gives plugin authors, and the result loads in
-// `snoozebot plugins check` and in go-plugin's own Go host. Dependencies come
-// from npm's cache (`npm ci` filled it), not the network.
+// `snoozebot plugins check` and in go-plugin's own Go host. The same tarball,
+// installed with `npm install --global`, runs from any directory.
+// Dependencies come from npm's cache (`npm ci` filled it), not the network.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { npmPack } from '../../scripts/package.js';
+import { VERSION } from '../../src/version.js';
 import { runCli } from '../helpers/daemon.js';
 import { goRequired, runGoHost } from '../helpers/go.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -107,6 +109,16 @@ test('a fresh project installs the packed tarball, imports snoozebot/sdk and bui
   const diagnosis = JSON.parse(check.stdout) as { ok: boolean; steps: { step: string; detail: string }[] };
   assert.equal(diagnosis.ok, true);
   assert.ok(diagnosis.steps.some((s) => s.detail.includes('fresh')), 'the check saw the provider name');
+
+  // The same tarball installed globally (into a prefix of the test's own) runs from any directory.
+  const prefix = join(dir, 'global');
+  await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { timeout: 240_000 });
+  const global = join(prefix, 'bin/snoozebot');
+  const version = await run(global, ['--version'], { cwd: '/' });
+  assert.equal(version.stdout.trim(), VERSION);
+  const shipped = join(prefix, 'lib/node_modules/snoozebot/dist/plugins/local');
+  const globalCheck = await run(global, ['plugins', 'check', shipped], { cwd: '/' });
+  assert.match(globalCheck.stdout, /works as a snoozebot plugin/);
 
   const build = await buildGoInterop();
   if (!goRequired(t, build)) return;
