@@ -213,18 +213,15 @@ export async function bundleCli(): Promise<string> {
     await writeFile(join(root, 'dist', file), source, { mode: 0o644 });
     chunks[name] = { file, digest: sourceDigest(source), write: CLI_CHUNKS[name].write };
   }
-  const outfile = join(root, 'dist/snoozebot');
-  await build({
-    ...common,
-    format: 'esm',
-    entryPoints: [join(root, 'src/loader/cli-main.ts')],
-    outfile,
-    banner: { js: '#!/usr/bin/env node' },
-    define: {
-      __SNOOZEBOT_CHUNKS__: JSON.stringify(chunks),
-      __SNOOZEBOT_MAIN_CHUNK__: JSON.stringify('cli'),
-    },
+  return executableEntry('src/loader/cli-main.ts', join(root, 'dist/snoozebot'), {
+    __SNOOZEBOT_CHUNKS__: JSON.stringify(chunks),
+    __SNOOZEBOT_MAIN_CHUNK__: JSON.stringify('cli'),
   });
+}
+
+/** A loader (src/loader) as an executable file: a shebang, the constants the bundle script gives it, mode 755. */
+async function executableEntry(entry: string, outfile: string, define: Record<string, string>): Promise<string> {
+  await build({ ...common, format: 'esm', entryPoints: [join(root, entry)], outfile, banner: { js: '#!/usr/bin/env node' }, define });
   await chmod(outfile, 0o755);
   return outfile;
 }
@@ -239,21 +236,11 @@ export async function bundlePlugin(name: string, certificateSource: string): Pro
   });
   const source = payload.outputFiles?.[0]?.text;
   if (source === undefined) throw new Error(`esbuild produced no bundle for plugin ${name}`);
-  const outfile = join(root, 'dist/plugins', name);
-  await build({
-    ...common,
-    format: 'esm',
-    entryPoints: [join(root, 'src/loader/plugin-main.ts')],
-    outfile,
-    banner: { js: '#!/usr/bin/env node' },
-    define: {
-      __SNOOZEBOT_PLUGIN_NAME__: JSON.stringify(name),
-      __SNOOZEBOT_PLUGIN_SOURCE__: JSON.stringify(source),
-      __SNOOZEBOT_PLUGIN_DIGEST__: JSON.stringify(sourceDigest(source)),
-    },
+  return executableEntry('src/loader/plugin-main.ts', join(root, 'dist/plugins', name), {
+    __SNOOZEBOT_PLUGIN_NAME__: JSON.stringify(name),
+    __SNOOZEBOT_PLUGIN_SOURCE__: JSON.stringify(source),
+    __SNOOZEBOT_PLUGIN_DIGEST__: JSON.stringify(sourceDigest(source)),
   });
-  await chmod(outfile, 0o755);
-  return outfile;
 }
 
 async function main(): Promise<void> {
