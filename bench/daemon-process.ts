@@ -135,6 +135,8 @@ export async function startDaemon(
   plugins: ReadonlyArray<{ name: string; binary: string }>,
   config?: unknown,
   servingTimeoutMs = 60_000,
+  /** The Node.js to run it on (and its environment); default this one. */
+  runtime: { readonly execPath: string; readonly env: NodeJS.ProcessEnv } = { execPath: process.execPath, env: process.env },
 ): Promise<RunningDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-bench-'));
   await chmod(dir, 0o755);
@@ -151,10 +153,10 @@ export async function startDaemon(
     args.push('--config', join(dir, 'config.json'));
   }
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(runtime.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, SNOOZEBOT_LOG_LEVEL: 'info' },
+    env: { ...runtime.env, SNOOZEBOT_LOG_LEVEL: 'info' },
   });
   child.once('exit', () => void rm(dir, { recursive: true, force: true }));
   const daemon = new RunningDaemon(child, socket, spawnedAt);

@@ -14,6 +14,8 @@ export type Target =
   | { readonly kind: 'absolute'; readonly maxNs: number }
   /** median(row) must be at most `maxBytes` (memory rows). */
   | { readonly kind: 'bytes'; readonly maxBytes: number }
+  /** median(row), ns of CPU per second of wall time, must be at most `max` of one core (0.002 = 0.2 %). */
+  | { readonly kind: 'share'; readonly max: number }
   /** Shown for context; nothing to pass. */
   | { readonly kind: 'info' }
   /** This row is the yardstick of others. */
@@ -31,10 +33,11 @@ export interface RowSpec {
   readonly unit?: Unit;
 }
 
-export type Unit = 'ns' | 'bytes';
+/** 'share': ns of CPU per second of wall time, i.e. a share of one core (shown in %). */
+export type Unit = 'ns' | 'bytes' | 'share';
 
 export function unitOf(spec: RowSpec): Unit {
-  return spec.unit ?? (spec.target.kind === 'bytes' ? 'bytes' : 'ns');
+  return spec.unit ?? (spec.target.kind === 'bytes' ? 'bytes' : spec.target.kind === 'share' ? 'share' : 'ns');
 }
 
 export interface Reference {
@@ -70,6 +73,8 @@ export function judge(target: Target, summary: Summary, ratio: number | undefine
       return summary.median <= target.maxNs ? 'PASS' : 'MISS';
     case 'bytes':
       return summary.median <= target.maxBytes ? 'PASS' : 'MISS';
+    case 'share':
+      return summary.median / 1e9 <= target.max ? 'PASS' : 'MISS';
     case 'info':
       return 'info';
     case 'reference':

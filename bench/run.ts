@@ -21,6 +21,7 @@ import { defaultStartConcurrency } from '../src/daemon/supervisor/start-gate.js'
 import { buildGoInterop } from '../test/interop/go-build.js';
 import type { GoBuild } from '../test/interop/go-build.js';
 import { cpuModel, goVersion, loadAverage, nproc } from './machine.js';
+import { footprintRowIds, measureFootprint } from './footprint.js';
 import { emptyGoHostSamples, runGoHostInto } from './measure-go-host.js';
 import type { GoHostSamples } from './measure-go-host.js';
 import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestarts, measureTwenty } from './measure-daemon.js';
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle, crowd,
   ];
   const interopSkip = feeds(INTEROP_ROWS, true);
+  for (const id of footprintRowIds()) known.add(id);
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
@@ -306,6 +308,9 @@ async function main(): Promise<void> {
   // Issue 13: the interop matrix, every host × plugin kind, 2 plugin processes per cell per round.
   const interopRun = { rounds: CONFIG.rounds, cycles: 2, rpcs: CONFIG.rpcs, warmupRpcs: CONFIG.warmupRpcs };
   const interop = interopSkip === undefined && build.ok ? await measureInterop(build, LOCAL_PLUGIN, interopRun, log) : { skipped: interopSkip ?? noGo ?? '' };
+
+  // Issue 16: the CLI's and the daemon's footprint, on this Node and on Node 24.
+  const footprint = await measureFootprint({ root: ROOT, cli, localPlugin: LOCAL_PLUGIN, rounds: CONFIG.rounds, only, log });
 
   const loadAfter = loadAverage();
   const elapsedS = (performance.now() - began) / 1000;
@@ -706,6 +711,7 @@ async function main(): Promise<void> {
         ),
       ],
     },
+    ...footprint,
   ];
 
   const machine: MachineInfo = {
@@ -717,7 +723,7 @@ async function main(): Promise<void> {
     loadBefore,
     loadAfter,
   };
-  const shown = only === undefined ? groups : groups.map((g) => ({ ...g, rows: g.rows.filter((r) => only.has(r.id)) })).filter((g) => g.rows.length > 0);
+  const shown = only === undefined ? groups : groups.map((g) => ({ ...g, rows: g.rows.filter((r) => only.has(r.id) || only.has(r.id.split('@')[0] ?? '')) })).filter((g) => g.rows.length > 0);
   const failed = allSeries.filter((s) => s.error !== undefined);
   const footer = [
     ...(noGo !== undefined ? [`Go rows skipped: ${noGo}`, ''] : []),
@@ -771,6 +777,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   }
   if ('errors' in interop && interop.errors.size > 0) process.exitCode = 1;
+  if (footprint.some((g) => g.rows.some((r) => r.result === 'error'))) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -32,9 +32,15 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Memory rows are in bytes, every other row in nanoseconds. */
+/** A share of one core, from ns of CPU per second of wall time: "0.052 %". */
+export function formatShare(nsPerSecond: number): string {
+  return `${((nsPerSecond / 1e9) * 100).toFixed(3)} %`;
+}
+
+/** Memory rows are in bytes, CPU-share rows in ns per second, every other row in nanoseconds. */
 function formatValue(row: Row, value: number): string {
-  return unitOf(row) === 'bytes' ? formatBytes(value) : formatDuration(value);
+  const unit = unitOf(row);
+  return unit === 'bytes' ? formatBytes(value) : unit === 'share' ? formatShare(value) : formatDuration(value);
 }
 
 export function formatRatio(ratio: number, digits = 2): string {
@@ -50,6 +56,8 @@ export function formatTarget(target: Target): string {
       return `≤ ${formatDuration(target.maxNs).replace(/\.0 /, ' ')}`;
     case 'bytes':
       return `≤ ${formatBytes(target.maxBytes).replace(/\.0 /, ' ')}`;
+    case 'share':
+      return `≤ ${Number((target.max * 100).toFixed(3))} %`;
     case 'info':
       return 'info';
     case 'reference':

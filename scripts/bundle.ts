@@ -1,6 +1,7 @@
 // Bundles each plugin into one executable file under dist/plugins/: a
 // shebang, mode 755, everything inlined, so it runs with only `node` on PATH
-// wherever it is copied (e.g. /etc/snoozebot/plugins).
+// wherever it is copied (e.g. /etc/snoozebot/plugins). And the CLI with the
+// daemon into one more, dist/snoozebot, in chunks (see bundleCli below).
 //
 // Start time is most of a plugin's cost to its host, and V8 parses the whole
 // file at start, so two things are kept out of the parsed code:
@@ -12,12 +13,12 @@
 // And the plugin's code is itself embedded as a string in a small loader
 // (src/loader) that compiles it with a V8 code cache, so later starts skip
 // most of the compiling.
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BuildOptions, Plugin } from 'esbuild';
-import { sourceDigest } from '../src/loader/code-cache.js';
+import { sourceDigest } from '../src/loader/digest.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const PLUGINS = ['local', 'aws'] as const;
@@ -77,6 +78,154 @@ function lazyCertificate(source: string): Plugin {
   };
 }
 
+/**
+ * The CLI's chunks (src/loader/cli-main.ts): `cli` runs for every command;
+ * each other one is the module a single command imports when it runs, and is
+ * compiled only then. `write` is when a missing code cache is written: at exit
+ * for short-lived commands, after a while for the daemon (by then it has
+ * compiled what its work needs).
+ */
+const CLI_CHUNKS = {
+  cli: { entry: 'src/cli/main.ts', write: 'exit' },
+  daemon: { entry: 'src/cli/commands/daemon-run.ts', write: { delayMs: 10_000 } },
+  check: { entry: 'src/cli/commands/plugins-check-run.ts', write: 'exit' },
+  certificate: { entry: 'src/wire/certificate.ts', write: 'exit' },
+} as const;
+
+type CliChunkName = keyof typeof CLI_CHUNKS;
+
+/** `import('…/daemon-run.js')` and the like become `__snoozebot_chunk('daemon')` (the loader's). */
+function splitChunks(own: CliChunkName): Plugin {
+  const byFile = new Map(Object.entries(CLI_CHUNKS).map(([name, chunk]) => [chunk.entry.replace(/^.*\//, '').replace(/\.ts$/, '.js'), name]));
+  return {
+    name: 'split-chunks',
+    setup(b) {
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const name = byFile.get(args.path.replace(/^.*\//, ''));
+        if (name === undefined || name === own) return undefined;
+        return { path: name, namespace: 'chunk' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'chunk' }, (args) => ({
+        contents: `module.exports = __snoozebot_chunk(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * yargs asserts with node:assert, whose first failure costs tens of
+ * milliseconds (it loads the assertion machinery and colours for a message
+ * nobody sees): and one fails at every start where no package.json is above
+ * the bundle or the working directory, as under /usr/lib/snoozebot (yargs looks
+ * for one to guess a version, catches the failure and moves on). yargs gets
+ * the same two assertions, throwing a plain Error.
+ */
+const yargsAssert: Plugin = {
+  name: 'yargs-assert',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      /[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'yargs-assert' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'yargs-assert' }, () => ({
+      contents: [
+        'const fail = (message) => { throw new Error(message === undefined ? "assertion failed" : String(message)); };',
+        'exports.notStrictEqual = (actual, expected, message) => { if (Object.is(actual, expected)) fail(message); };',
+        'exports.strictEqual = (actual, expected, message) => { if (!Object.is(actual, expected)) fail(message); };',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * string-width (yargs, cliui and wrap-ansi measure every line of `--help`
+ * with it) builds an Intl.Segmenter and Unicode-property regular expressions
+ * when it loads: about a third of a CLI start, and megabytes, for help text
+ * that is plain ASCII. Every import of it gets the same answer through a
+ * front that measures printable ASCII itself (one column a character, as
+ * string-width does) and loads the real string-width for anything else.
+ */
+const asciiStringWidth: Plugin = {
+  name: 'ascii-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.namespace === 'ascii-string-width' ? undefined : { path: args.resolveDir, namespace: 'ascii-string-width' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (args) => ({
+      contents: [
+        'const PRINTABLE_ASCII = /^[\\x20-\\x7e]*$/;',
+        'let real;',
+        'module.exports = function stringWidth(text, options) {',
+        '  if (typeof text === "string" && PRINTABLE_ASCII.test(text)) return text.length;',
+        '  real ??= require("string-width");',
+        '  return (real.default ?? real)(text, options);',
+        '};',
+      ].join('\n'),
+      resolveDir: args.path,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * yargs finds its own directory with import.meta.url, which CommonJS output
+ * has not: it gets the bundle's URL instead (yargs looks for its locale files
+ * there, finds none and speaks English).
+ */
+const importMetaUrl: BuildOptions = {
+  define: { 'import.meta.url': '__snoozebot_import_meta_url' },
+  banner: { js: 'var __snoozebot_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+};
+
+async function cliChunk(name: CliChunkName): Promise<string> {
+  const result = await build({
+    ...common,
+    ...importMetaUrl,
+    entryPoints: [join(root, CLI_CHUNKS[name].entry)],
+    write: false,
+    outfile: `${name}.js`,
+    // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its "module" is plain ESM.
+    mainFields: ['module', 'main'],
+    plugins: [stubProtoLoader, yargsAssert, asciiStringWidth, splitChunks(name)],
+  });
+  const source = result.outputFiles?.[0]?.text;
+  if (source === undefined) throw new Error(`esbuild produced no CLI chunk ${name}`);
+  return source;
+}
+
+/**
+ * dist/snoozebot: the CLI and the daemon as one executable entry, like the
+ * plugins (a shebang, a V8 code cache), and their code in chunks under
+ * dist/chunks/ (src/loader/cli-main.ts says why), so that `snoozebot status`
+ * compiles the CLI's code only and the daemon's grpc-js, zod and pino are
+ * read and compiled only by `snoozebot daemon`.
+ */
+export async function bundleCli(): Promise<string> {
+  const chunks: Record<string, { file: string; digest: string; write: unknown }> = {};
+  await mkdir(join(root, 'dist/chunks'), { recursive: true });
+  for (const name of Object.keys(CLI_CHUNKS) as CliChunkName[]) {
+    const source = await cliChunk(name);
+    // The loader reads chunks as Latin-1, one byte a character: esbuild writes ASCII only (its default charset).
+    if (!/^[\x00-\x7f]*$/.test(source)) throw new Error(`CLI chunk ${name} is not ASCII`);
+    const file = `chunks/${name}.js`;
+    await writeFile(join(root, 'dist', file), source, { mode: 0o644 });
+    chunks[name] = { file, digest: sourceDigest(source), write: CLI_CHUNKS[name].write };
+  }
+  return executableEntry('src/loader/cli-main.ts', join(root, 'dist/snoozebot'), {
+    __SNOOZEBOT_CHUNKS__: JSON.stringify(chunks),
+    __SNOOZEBOT_MAIN_CHUNK__: JSON.stringify('cli'),
+  });
+}
+
+/** A loader (src/loader) as an executable file: a shebang, the constants the bundle script gives it, mode 755. */
+async function executableEntry(entry: string, outfile: string, define: Record<string, string>): Promise<string> {
+  await build({ ...common, format: 'esm', entryPoints: [join(root, entry)], outfile, banner: { js: '#!/usr/bin/env node' }, define });
+  await chmod(outfile, 0o755);
+  return outfile;
+}
+
 export async function bundlePlugin(name: string, certificateSource: string): Promise<string> {
   const payload = await build({
     ...common,
@@ -87,27 +236,18 @@ export async function bundlePlugin(name: string, certificateSource: string): Pro
   });
   const source = payload.outputFiles?.[0]?.text;
   if (source === undefined) throw new Error(`esbuild produced no bundle for plugin ${name}`);
-  const outfile = join(root, 'dist/plugins', name);
-  await build({
-    ...common,
-    format: 'esm',
-    entryPoints: [join(root, 'src/loader/plugin-main.ts')],
-    outfile,
-    banner: { js: '#!/usr/bin/env node' },
-    define: {
-      __SNOOZEBOT_PLUGIN_NAME__: JSON.stringify(name),
-      __SNOOZEBOT_PLUGIN_SOURCE__: JSON.stringify(source),
-      __SNOOZEBOT_PLUGIN_DIGEST__: JSON.stringify(sourceDigest(source)),
-    },
+  return executableEntry('src/loader/plugin-main.ts', join(root, 'dist/plugins', name), {
+    __SNOOZEBOT_PLUGIN_NAME__: JSON.stringify(name),
+    __SNOOZEBOT_PLUGIN_SOURCE__: JSON.stringify(source),
+    __SNOOZEBOT_PLUGIN_DIGEST__: JSON.stringify(sourceDigest(source)),
   });
-  await chmod(outfile, 0o755);
-  return outfile;
 }
 
 async function main(): Promise<void> {
   await mkdir(join(root, 'dist/plugins'), { recursive: true });
   const certificateSource = await certificateChunk();
   for (const name of PLUGINS) await bundlePlugin(name, certificateSource);
+  await bundleCli();
 }
 
 await main();

@@ -2,7 +2,6 @@
 // (docs/api.md). Three kinds of failure, for three exit codes' worth of
 // messages: the daemon cannot be reached, the daemon answered with an error,
 // the answer made no sense or never came.
-import { request } from 'node:http';
 import type { ApiErrorBody } from '../daemon/api/errors.js';
 import type {
   DaemonStatus,
@@ -131,6 +130,9 @@ export class ApiClient {
   }
 
   private request<T>(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, timeoutMs: number): Promise<T> {
+    // Loaded here, not imported at the top: loading node:http is a good part of a CLI start, and --help,
+    // --version and usage errors need none of it.
+    const { request } = process.getBuiltinModule('node:http');
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
     if (payload !== undefined) {

@@ -1,4 +1,4 @@
-// The CLI's exit codes (design.md): scripts rely on them.
+// The CLI's exit codes (docs/architecture.md): scripts rely on them.
 export const EXIT = {
   ok: 0,
   failed: 1,

@@ -1,4 +1,4 @@
-// The snoozebot command line (design.md, "CLI contract").
+// The snoozebot command line (docs/architecture.md, "CLI contract").
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -54,4 +54,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .parseAsync();
 }
 
-await main(hideBin(process.argv));
+// Not a top-level await: the bundle (scripts/bundle.ts) is CommonJS, which has none.
+main(hideBin(process.argv)).catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = EXIT.failed;
+});

@@ -1,7 +1,7 @@
 // Running a command that talks to the daemon: the global options, one client,
 // and every failure turned into a message on stderr and the exit code scripts
-// rely on (design.md, "CLI contract").
-import { DEFAULT_SOCKET_PATH } from '../daemon/api/server.js';
+// rely on (docs/architecture.md, "CLI contract").
+import { DEFAULT_SOCKET_PATH } from '../daemon/api/socket-path.js';
 import { ApiClient, ApiProtocolError, ApiRequestError, DaemonUnreachableError } from './api-client.js';
 import { EXIT } from './exit-codes.js';
 

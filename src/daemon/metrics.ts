@@ -76,6 +76,9 @@ export interface Metrics {
   countIdleStop(outcome: StopOutcome['outcome']): void;
 }
 
+/** How often the event-loop delay histogram (nodejs_eventloop_lag_*) takes a sample. */
+export const EVENT_LOOP_SAMPLE_MS = 1_000;
+
 export interface MetricsOptions {
   /** prom-client's default process and Node.js metrics; on unless false. */
   readonly defaultMetrics?: boolean;
@@ -87,7 +90,10 @@ export interface MetricsOptions {
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  // prom-client samples the event loop's delay with a timer, every 10 ms by
+  // default: 100 wake-ups a second, most of what an idle daemon cost in CPU
+  // (issue 16). Once a second still shows a stalled loop in the lag figures.
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
   const state = new Gauge({
     name: 'snoozebot_plugin_state',

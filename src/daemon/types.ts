@@ -1,5 +1,5 @@
 // What the daemon shows of itself and its plugins: the shapes the API serves
-// and the CLI prints (design.md, "Plugin states in the daemon").
+// and the CLI prints (docs/architecture.md, "Plugin states in the daemon").
 import type { InstanceRecord } from '../host/cloud-provider-client.js';
 import type { IdleStatus } from './idle/status.js';
 import type { ObservedState, WantedState } from './supervisor/states.js';

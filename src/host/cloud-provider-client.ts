@@ -26,7 +26,7 @@ import { HostError } from './errors.js';
 import { decodeInstanceInfoResponse } from './instance-layout.js';
 import type { InstanceLayout } from './instance-layout.js';
 
-/** InstanceInfo in the camelCase shape of design.md (`launchTime` as ISO-8601). */
+/** InstanceInfo in the camelCase shape of docs/architecture.md (`launchTime` as ISO-8601). */
 export interface InstanceRecord {
   readonly id: string;
   readonly name: string;

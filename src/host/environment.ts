@@ -1,5 +1,5 @@
-// The environment a host gives a plugin (design.md, "Environment the host
-// sets"). Pure: the caller supplies its own environment.
+// The environment a host gives a plugin (docs/protocol.md; go-plugin's
+// "Environment the host sets"). Pure: the caller supplies its own environment.
 import { ENV, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../handshake/index.js';
 
 export interface PluginEnvironmentInput {

@@ -1,4 +1,4 @@
-// How to start one plugin, with the defaults of design.md.
+// How to start one plugin, with the defaults of docs/architecture.md.
 import type { Logger } from 'pino';
 
 export interface StopTimeouts {

@@ -14,12 +14,11 @@
 // ES module (an extension-less file is ESM below a package.json that says
 // "module"), so it has neither `require` nor `import`: Node's built-ins come
 // from process.getBuiltinModule, and the bundle gets a require of its own.
-const { createHash } = process.getBuiltinModule('node:crypto');
 const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
 const { homedir, tmpdir } = process.getBuiltinModule('node:os');
 const { basename, dirname, join } = process.getBuiltinModule('node:path');
-const { Script } = process.getBuiltinModule('node:vm');
+const { constants: vmConstants, Script } = process.getBuiltinModule('node:vm');
 
 export interface CacheDirEnv {
   readonly SNOOZEBOT_CACHE_DIR?: string | undefined;
@@ -48,11 +47,6 @@ export function isPrivateDir(mode: number, ownerUid: number, uid: number): boole
   return ownerUid === uid && (mode & 0o022) === 0;
 }
 
-/** The bundle's digest is computed at build time: hashing 800 KB at every start would cost a millisecond. */
-export function sourceDigest(source: string): string {
-  return createHash('sha256').update(source).digest('hex').slice(0, 24);
-}
-
 export function cacheFileName(name: string, digest: string, nodeVersion: string, arch: string): string {
   return `${name}-${digest}-${nodeVersion}-${arch}.v8cache`;
 }
@@ -67,18 +61,46 @@ function privateCacheDir(dir: string, uid: number): boolean {
   }
 }
 
-type CommonJsMain = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, dirname: string) => void;
+/** A chunk's code: its bundled CommonJS source and that source's digest (computed at build time). */
+export interface Chunk {
+  readonly source: string;
+  readonly digest: string;
+}
 
 /**
- * Compiles and runs `source` (a CommonJS bundle) as if it were the main
- * module, using and refreshing a code cache. `writeDelayMs` puts the cache
- * write after the plugin's start, where it cannot slow the handshake.
+ * When to write a missing or rejected cache: `delayMs` after the code first
+ * ran (a long-lived process: by then it has compiled the functions its work
+ * needs, so the cache saves more than one made at once), or `'exit'` (a
+ * short-lived one, such as a CLI command, which may exit before any timer).
  */
-export function runWithCodeCache(name: string, source: string, digest: string, filename: string, writeDelayMs = 200): void {
+export type CacheWrite = { readonly delayMs: number } | 'exit';
+
+export interface LoadOptions {
+  /** The file the code came from: stack traces name it, its require resolves from it. */
+  readonly filename: string;
+  readonly write: CacheWrite;
+  /** Given to the code as `__snoozebot_chunk`: how it loads the bundle's other chunks. */
+  readonly loadChunk?: (name: string) => unknown;
+}
+
+type CommonJsWrapper = (
+  require: NodeJS.Require,
+  module: { exports: unknown },
+  exports: unknown,
+  filename: string,
+  dirname: string,
+  loadChunk: ((name: string) => unknown) | undefined,
+) => void;
+
+/**
+ * Compiles and runs `chunk` (a CommonJS bundle) using and refreshing a code
+ * cache named after `name`; returns its module.exports.
+ */
+export function loadWithCodeCache(name: string, chunk: Chunk, options: LoadOptions): unknown {
   const uid = process.getuid?.() ?? -1;
   const disabled = process.env.SNOOZEBOT_CODE_CACHE === 'off';
   const dir = cacheDirFor(process.env, uid);
-  const file = join(dir, cacheFileName(name, digest, process.version, process.arch));
+  const file = join(dir, cacheFileName(name, chunk.digest, process.version, process.arch));
   let cachedData: Buffer | undefined;
   if (!disabled && privateCacheDir(dir, uid)) {
     try {
@@ -87,28 +109,45 @@ export function runWithCodeCache(name: string, source: string, digest: string, f
       cachedData = undefined;
     }
   }
-  const wrapped = `(function (require, module, exports, __filename, __dirname) {${source}\n})`;
-  const script = new Script(wrapped, { filename, ...(cachedData === undefined ? {} : { cachedData }) });
-  const run = script.runInThisContext() as CommonJsMain;
+  const wrapped = `(function (require, module, exports, __filename, __dirname, __snoozebot_chunk) {${chunk.source}\n})`;
+  const script = new Script(wrapped, {
+    filename: options.filename,
+    // A bundle keeps `import('node:…')` of built-ins as it is; without this, vm code has no loader to run it with.
+    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  const run = script.runInThisContext() as CommonJsWrapper;
   if (!disabled && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // After the plugin has started and run its first calls, more functions
-    // are compiled, so the cache made then saves more than one made now.
-    setTimeout(() => {
-      if (!privateCacheDir(dir, uid)) return;
-      try {
-        const temp = `${file}.${process.pid}.tmp`;
-        writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
-        renameSync(temp, file);
-        // Caches of earlier builds of this plugin will never match again.
-        const current = basename(file);
-        for (const old of readdirSync(dir)) {
-          if (old.startsWith(`${name}-`) && old.endsWith('.v8cache') && old !== current) rmSync(join(dir, old), { force: true });
-        }
-      } catch {
-        // Read-only or full disk: the next start compiles again, nothing worse.
-      }
-    }, writeDelayMs).unref();
+    const write = () => writeCache(dir, uid, file, name, () => script.createCachedData());
+    if (options.write === 'exit') process.once('exit', write);
+    else setTimeout(write, options.write.delayMs).unref();
   }
   const module = { exports: {} };
-  run(createRequire(filename), module, module.exports, filename, dirname(filename));
+  run(createRequire(options.filename), module, module.exports, options.filename, dirname(options.filename), options.loadChunk);
+  return module.exports;
+}
+
+function writeCache(dir: string, uid: number, file: string, name: string, data: () => Buffer): void {
+  if (!privateCacheDir(dir, uid)) return;
+  try {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, data(), { mode: 0o600 });
+    renameSync(temp, file);
+    // Caches of earlier builds of this code will never match again.
+    const current = basename(file);
+    for (const old of readdirSync(dir)) {
+      if (old.startsWith(`${name}-`) && old.endsWith('.v8cache') && old !== current) rmSync(join(dir, old), { force: true });
+    }
+  } catch {
+    // Read-only or full disk: the next start compiles again, nothing worse.
+  }
+}
+
+/**
+ * Compiles and runs `source` (a CommonJS bundle) as if it were the main
+ * module, using and refreshing a code cache. `writeDelayMs` puts the cache
+ * write after the plugin's start, where it cannot slow the handshake.
+ */
+export function runWithCodeCache(name: string, source: string, digest: string, filename: string, writeDelayMs = 200): void {
+  loadWithCodeCache(name, { source, digest }, { filename, write: { delayMs: writeDelayMs } });
 }

@@ -14,7 +14,7 @@ function config(text: string): DaemonConfig {
 }
 
 describe('pluginSettings', () => {
-  it('gives the design.md defaults to a plugin with no config', () => {
+  it('gives the documented defaults (docs/architecture.md) to a plugin with no config', () => {
     const settings = pluginSettings(config('{}'), 'aws');
     assert.deepEqual(settings, {
       enabled: undefined,

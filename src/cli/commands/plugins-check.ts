@@ -1,8 +1,6 @@
-// snoozebot plugins check PATH: no daemon needed.
-import { resolve } from 'node:path';
-import pino from 'pino';
+// snoozebot plugins check PATH: no daemon needed. The check itself is in
+// plugins-check-run.ts, loaded only when this command runs.
 import type { Argv } from 'yargs';
-import { diagnosePlugin } from '../../host/diagnose.js';
 import type { Diagnosis } from '../../host/diagnose.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format.js';
@@ -42,13 +40,8 @@ export function pluginsCheckCommand(yargs: Argv): Argv {
         .example('$0 plugins check ./dist/plugins/local', 'diagnose the bundled local plugin')
         .example('$0 plugins check /etc/snoozebot/plugins/aws --json', 'machine-readable report'),
     async (args) => {
-      const logger = pino({ level: args['log-level'] }, pino.destination(2));
-      const diagnosis = await diagnosePlugin({
-        path: resolve(args.path),
-        autoMtls: args.mtls,
-        startTimeoutMs: args.timeout,
-        logger,
-      });
+      const { checkPlugin } = await import('./plugins-check-run.js');
+      const diagnosis = await checkPlugin(args);
       if (args.json) printJson(diagnosis);
       else process.stdout.write(render(diagnosis));
       process.exitCode = diagnosis.ok ? EXIT.ok : EXIT.failed;

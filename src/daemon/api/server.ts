@@ -14,7 +14,7 @@ import { createRouter } from './router.js';
 import { checkBody, PARAMS, ROUTES } from './routes.js';
 import type { MetricsSource, Reply } from './routes.js';
 
-export const DEFAULT_SOCKET_PATH = '/run/snoozebot/snoozebot.sock';
+export { DEFAULT_SOCKET_PATH } from './socket-path.js';
 export const SOCKET_MODE = 0o660;
 export const SOCKET_DIR_MODE = 0o755;
 /** How long close() waits for requests in flight to be answered before it cuts them off. */

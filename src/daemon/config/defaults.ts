@@ -1,4 +1,4 @@
-// Built-in defaults (design.md, "Plugin states in the daemon" and "CLI
+// Built-in defaults (docs/architecture.md, "Plugin states in the daemon" and "CLI
 // contract"). The host's own defaults are reused so a plugin started without
 // a daemon behaves the same.
 import { DEFAULTS as HOST_DEFAULTS } from '../../host/options.js';

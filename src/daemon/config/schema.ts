@@ -5,12 +5,13 @@
 // operator meant to change. Every message reads "expected X, saw Y" so it can
 // follow the key's path and position.
 import { z } from 'zod';
+import { LOG_LEVELS } from './log-levels.js';
 import { envKeyProblem, pluginNameProblem } from './names.js';
 import { closestMatch } from './suggest.js';
 import { describeValue, humanMs } from './wording.js';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS };
+export type { LogLevel } from './log-levels.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
