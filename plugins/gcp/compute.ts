@@ -69,7 +69,7 @@ export class Compute {
       });
       return answer.data;
     } catch (error) {
-      throw toPluginError(error, full);
+      throw toPluginError(error, full, signal.aborted);
     }
   }
 

@@ -119,8 +119,11 @@ export function networkCode(error: unknown): string | undefined {
 }
 
 function isAbort(error: unknown): boolean {
-  const e = record(error);
-  return e?.name === 'AbortError' || e?.code === 'AbortError';
+  for (let e = record(error), depth = 0; e !== undefined && depth < 5; e = record(e.cause ?? e.error), depth++) {
+    // node-fetch (which gaxios uses in Node) marks its abort with type "aborted": its class name does not survive minifying.
+    if (e.name === 'AbortError' || e.code === 'AbortError' || e.type === 'aborted') return true;
+  }
+  return false;
 }
 
 function fromGoogleError(google: GoogleError, context: ErrorContext, cause: unknown): PluginError {
@@ -195,10 +198,14 @@ export function credentialsError(error: unknown, context: ErrorContext): PluginE
   });
 }
 
-/** Any failure of a Compute call, as the PluginError the host will see. */
-export function toPluginError(error: unknown, context: ErrorContext): PluginError {
+/**
+ * Any failure of a Compute call, as the PluginError the host will see.
+ * `hostCancelled`: the host's signal was aborted; any other abort is the
+ * request's own timeout (gaxios aborts both the same way).
+ */
+export function toPluginError(error: unknown, context: ErrorContext, hostCancelled = false): PluginError {
   if (error instanceof PluginError) return error;
-  if (isAbort(error)) {
+  if (isAbort(error) && hostCancelled) {
     return new PluginError('CANCELLED', `Compute ${context.method} was cancelled: ${text(error)}`, { cause: error });
   }
   const http = httpFailure(error);
@@ -211,7 +218,7 @@ export function toPluginError(error: unknown, context: ErrorContext): PluginErro
     };
     return fromGoogleError(google, context, error);
   }
-  const network = networkCode(error);
+  const network = isAbort(error) ? 'timeout' : networkCode(error);
   const where = context.endpoint ?? 'the Compute API';
   if (network === 'timeout') {
     return new PluginError('DEADLINE_EXCEEDED', `Compute ${context.method} failed: ${where} did not answer in time`, {
