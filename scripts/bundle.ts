@@ -20,7 +20,7 @@ import type { BuildOptions, Plugin } from 'esbuild';
 import { sourceDigest } from '../src/loader/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const PLUGINS = ['local', 'aws', 'gcp'] as const;
+export const PLUGINS = ['local', 'aws', 'gcp', 'azure'] as const;
 
 const common: BuildOptions = {
   bundle: true,
