@@ -138,6 +138,12 @@ export function toPluginError(error: unknown, context: ErrorContext, hostCancell
   const arm = armError(error);
   if (arm !== undefined) return fromArmError(arm, context, error);
   const where = context.endpoint ?? 'Azure Resource Manager';
+  if (/non-TLS protected/.test(text(error))) {
+    return new PluginError('INVALID_ARGUMENT', `${op} failed: ${where} is not an https:// address: ${text(error)}`, {
+      hint: 'Azure\'s client sends tokens over HTTPS only: set SNOOZEBOT_AZURE_ARM_ENDPOINT to an https:// URL',
+      cause: error,
+    });
+  }
   if (aborted || links.some((e) => /timed? ?out/i.test(String(e.message ?? '')) && e.code !== 'ECONNREFUSED')) {
     return new PluginError('DEADLINE_EXCEEDED', `${op} failed: ${where} did not answer in time`, {
       hint: 'check outbound HTTPS to management.azure.com (network security group, route, proxy); SNOOZEBOT_AZURE_REQUEST_TIMEOUT_MS sets the limit',
