@@ -106,11 +106,11 @@ function fromArmError(arm: { code: string; status: number | undefined; message: 
       'hibernation must be enabled on the VM (additionalCapabilities.hibernationEnabled) on a size and image that support it; set SNOOZEBOT_AZURE_STOP_MODE=deallocate to stop it normally',
     );
   }
-  if (CONFLICT.has(code) || status === 409) {
-    return message('FAILED_PRECONDITION', said, 'the VM is changing state or another operation is running on it; wait until it is running or deallocated and try again');
-  }
   if (CAPACITY.has(code)) {
     return message('UNAVAILABLE', said, 'the region or zone has no capacity for this VM size right now; try again later, or resize the VM');
+  }
+  if (CONFLICT.has(code) || status === 409) {
+    return message('FAILED_PRECONDITION', said, 'the VM is changing state or another operation is running on it; wait until it is running or deallocated and try again');
   }
   if (status === 400) return message('INVALID_ARGUMENT', said, 'check SNOOZEBOT_AZURE_VM_NAME and SNOOZEBOT_AZURE_LIST_TAG');
   if (status !== undefined && status >= 500) return message('UNAVAILABLE', said, 'Azure had a problem on its side; try again later');
