@@ -25,6 +25,12 @@ interface InstanceList {
 }
 
 export interface ComputeOptions {
+  /**
+   * The project the plugin works in. Given to the auth library, which would
+   * otherwise look for one itself, running `gcloud config config-helper` where
+   * gcloud is installed (seconds, and another project than the instance's).
+   */
+  readonly project: string;
   readonly endpoint: string;
   readonly requestTimeoutMs: number;
   readonly maxAttempts: number;
@@ -38,7 +44,7 @@ export class Compute {
 
   constructor(options: ComputeOptions) {
     this.#options = options;
-    this.#auth = options.auth ?? new GoogleAuth({ scopes: [COMPUTE_SCOPE] });
+    this.#auth = options.auth ?? new GoogleAuth({ scopes: [COMPUTE_SCOPE], projectId: options.project });
   }
 
   async #request<T>(context: ErrorContext, request: gaxios.GaxiosOptions, signal: AbortSignal): Promise<T> {

@@ -29,8 +29,8 @@ export interface GcpProviderOptions {
   >;
   readonly logger: Logger;
   readonly whereAmI: () => Promise<Whereabouts>;
-  /** The Compute client, made on first use. */
-  readonly compute: () => Promise<ComputeApi>;
+  /** A Compute client for a project; called once per project. */
+  readonly compute: (project: string) => Promise<ComputeApi>;
   /** Poll timing; tests shorten it. */
   readonly wait?: Omit<WaitOptions, 'deadlineMs'>;
 }
@@ -40,21 +40,23 @@ export class GcpProvider implements CloudProvider {
   readonly version = VERSION;
   readonly apiVersion = '1';
   readonly #options: GcpProviderOptions;
-  #compute: Promise<ComputeApi> | undefined;
+  readonly #clients = new Map<string, Promise<ComputeApi>>();
 
   constructor(options: GcpProviderOptions) {
     this.#options = options;
   }
 
-  #client(): Promise<ComputeApi> {
-    if (this.#compute === undefined) {
-      const made = this.#options.compute();
-      this.#compute = made;
+  #client(project: string): Promise<ComputeApi> {
+    let client = this.#clients.get(project);
+    if (client === undefined) {
+      const made = this.#options.compute(project);
+      client = made;
+      this.#clients.set(project, made);
       made.catch(() => {
-        if (this.#compute === made) this.#compute = undefined;
+        if (this.#clients.get(project) === made) this.#clients.delete(project);
       });
     }
-    return this.#compute;
+    return client;
   }
 
   async #target(): Promise<Target & { here: Whereabouts }> {
@@ -64,7 +66,7 @@ export class GcpProvider implements CloudProvider {
 
   async getInstanceInfo(signal: AbortSignal): Promise<InstanceDetails> {
     const target = await this.#target();
-    const details = toDetails(await (await this.#client()).get(target, signal));
+    const details = toDetails(await (await this.#client(target.project)).get(target, signal));
     // The Compute record is the truth; the metadata server fills in what an odd answer leaves out.
     return {
       ...details,
@@ -82,7 +84,7 @@ export class GcpProvider implements CloudProvider {
     }
     // Listing needs only the project and zone: those two settings are enough off GCE.
     const where = project !== undefined && zone !== undefined ? { project, zone } : await this.#options.whereAmI();
-    const found = await (await this.#client()).list({ project: where.project, zone: where.zone }, listLabel, signal);
+    const found = await (await this.#client(where.project)).list({ project: where.project, zone: where.zone }, listLabel, signal);
     return found.map(toDetails);
   }
 
@@ -109,7 +111,7 @@ export class GcpProvider implements CloudProvider {
   ): Promise<void> {
     const { logger } = this.#options;
     const { discardLocalSsd, operationTimeoutMs } = this.#options.config;
-    const compute = await this.#client();
+    const compute = await this.#client(target.project);
     const operation = await compute.act(target, action, discardLocalSsd, signal);
     logger.info({ instance: resourceOf(target), operation: operation.name, status: operation.status }, `Compute Engine accepted the ${action}`);
     const outcome = await waitForOperation(
@@ -134,7 +136,7 @@ export class GcpProvider implements CloudProvider {
     const { suspend, discardLocalSsd, dryRun } = this.#options.config;
     const action: InstanceAction = suspend ? 'suspend' : 'stop';
     // Read first (a read is harmless in a dry run too): the group check needs the record.
-    const record = await (await this.#client()).get(target, signal);
+    const record = await (await this.#client(target.project)).get(target, signal);
     this.#checkGroup(target, record);
     const fields = { instance: resourceOf(target), action, discardLocalSsd, state: stateOf(record.status) };
     if (dryRun) {
@@ -147,7 +149,7 @@ export class GcpProvider implements CloudProvider {
 
   async startInstance(signal: AbortSignal): Promise<OperationOutcome> {
     const target = await this.#target();
-    const record = await (await this.#client()).get(target, signal);
+    const record = await (await this.#client(target.project)).get(target, signal);
     // A suspended instance is resumed (its memory comes back); anything else is started.
     const action: InstanceAction = record.status === 'SUSPENDED' || record.status === 'SUSPENDING' ? 'resume' : 'start';
     const fields = { instance: resourceOf(target), action, state: stateOf(record.status) };

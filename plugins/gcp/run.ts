@@ -31,9 +31,9 @@ const provider = new GcpProvider({
   config,
   logger,
   whereAmI: rememberSuccess(() => whereAmI(config)),
-  compute: async () => {
+  compute: async (project) => {
     const { Compute } = await import('./compute.js');
-    return new Compute({ endpoint: config.computeEndpoint, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts });
+    return new Compute({ project, endpoint: config.computeEndpoint, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts });
   },
 });
 void serve(provider, { logger });

@@ -42,6 +42,7 @@ class RecordingCompute implements ComputeApi {
 
 function setup(config: Partial<GcpProviderOptions['config']> = {}, compute = new RecordingCompute(), here: Whereabouts = HERE) {
   let lookups = 0;
+  const projects: string[] = [];
   const provider = new GcpProvider({
     config: {
       project: undefined,
@@ -60,21 +61,26 @@ function setup(config: Partial<GcpProviderOptions['config']> = {}, compute = new
       lookups += 1;
       return here;
     },
-    compute: async () => compute,
+    compute: async (project) => {
+      projects.push(project);
+      return compute;
+    },
     wait: { sleep: async () => undefined, firstPollMs: 1 },
   });
-  return { provider, compute, lookups: () => lookups };
+  return { provider, compute, projects, lookups: () => lookups };
 }
 
 describe('GcpProvider', () => {
   it('is "gcp", API 1; info from the record with the metadata server filling gaps', async () => {
-    const { provider } = setup({}, new RecordingCompute({ status: 'RUNNING', zone: 'zones/europe-west1-b' }));
+    const { provider, projects } = setup({}, new RecordingCompute({ status: 'RUNNING', zone: 'zones/europe-west1-b' }));
     assert.equal(provider.name, 'gcp');
     assert.equal(provider.apiVersion, '1');
     const info = await provider.getInstanceInfo(signal);
     assert.equal(info.id, '42');
     assert.equal(info.type, 'e2-small');
     assert.equal(info.region, 'europe-west1');
+    await provider.stopInstance(signal);
+    assert.deepEqual(projects, ['p'], 'one client, made for the instance\'s project');
   });
 
   it('stop: reads, then stops keeping local SSDs, and polls the operation', async () => {
