@@ -26,6 +26,8 @@ import type { GoHostSamples } from './measure-go-host.js';
 import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestarts, measureTwenty } from './measure-daemon.js';
 import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
+import { emptyBundleSizes, measureBundleSizes, pluginPath } from './measure-clouds.js';
+import type { BundleSizes } from './measure-clouds.js';
 import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
 import type { IdleSamples } from './measure-idle.js';
 import type { ParallelFloorSamples } from './measure-floor.js';
@@ -206,8 +208,11 @@ async function main(): Promise<void> {
   const goLocalMtls = new Series<GoHostSamples>('Go host → local (AutoMTLS)', emptyGoHostSamples(), feeds(['c'], true));
   const goGo = new Series<GoHostSamples>('Go host → Go plugin', emptyGoHostSamples(), feeds(['d', 'e', 'f', 'g', 'i2', 'j', 'r2'], true));
   const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), feeds(['f', 'g', 'i2'], true));
-  const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples(), feeds(['h1', 'h2', 'i1', 'm']));
+  const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples(), feeds(['h1', 'h2', 'i1', 'm', 'm2', 'm3']));
   const tsAws = new Series<TsHostSamples>('TS host → aws', emptyTsHostSamples(), feeds(['m']));
+  const tsGcp = new Series<TsHostSamples>('TS host → gcp', emptyTsHostSamples(), feeds(['m2']));
+  const tsAzure = new Series<TsHostSamples>('TS host → azure', emptyTsHostSamples(), feeds(['m3']));
+  const bundles = new Series<BundleSizes>('bundle sizes', emptyBundleSizes(), feeds(['z1', 'z2', 'z3', 'z4']));
   const floorLocal = new Series<number[]>('fork/exec local', [], feeds(['r1', 'b', 'c', 'h1', 's5']));
   const floorGo = new Series<number[]>('fork/exec Go plugin', [], feeds(['r2', 'f', 'j'], true));
   const floorAws = new Series<number[]>('fork/exec aws', [], feeds(['r3', 'm']));
@@ -227,7 +232,7 @@ async function main(): Promise<void> {
   const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
   const idle = new Series<IdleSamples>('idle monitor', emptyIdleSamples(), feeds(['n1', 'n2', 'n3', 'n4']));
   const allSeries = [
-    nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
+    nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, tsGcp, tsAzure, bundles, floorLocal, floorGo, floorAws,
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle,
   ];
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
@@ -247,6 +252,9 @@ async function main(): Promise<void> {
   await nodeNoop.step(() => timeNodeNoops(2).then(() => undefined));
   await tsLocal.step(() => runTsHostCycleInto(emptyTsHostSamples(), LOCAL_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
   await tsAws.step(() => runTsHostCycleInto(emptyTsHostSamples(), AWS_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
+  await tsGcp.step(() => runTsHostCycleInto(emptyTsHostSamples(), pluginPath(ROOT, 'gcp'), { warmupRpcs: 500, timedRpcs: 0 }));
+  await tsAzure.step(() => runTsHostCycleInto(emptyTsHostSamples(), pluginPath(ROOT, 'azure'), { warmupRpcs: 500, timedRpcs: 0 }));
+  await bundles.step((s) => measureBundleSizes(s, ROOT));
   await tsGo.step(() => runTsHostCycleInto(emptyTsHostSamples(), goBin.plugin, { warmupRpcs: 500, timedRpcs: 0 }));
   await floorLocal.step(() => timeForkExecs(LOCAL_PLUGIN, 2).then(() => undefined));
   await floorGo.step(() => timeForkExecs(goBin.plugin, 2).then(() => undefined));
@@ -274,6 +282,9 @@ async function main(): Promise<void> {
     await floorAws.step(floorRuns(AWS_PLUGIN));
     // Start only: GetAPIVersion needs no AWS endpoint, so no EC2 or IMDS is involved.
     await tsAws.step((s) => runTsHostCyclesInto(s, AWS_PLUGIN, CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
+    // Issue 15, the same way: no metadata server or cloud API is involved.
+    await tsGcp.step((s) => runTsHostCyclesInto(s, pluginPath(ROOT, 'gcp'), CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
+    await tsAzure.step((s) => runTsHostCyclesInto(s, pluginPath(ROOT, 'azure'), CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
   }
 
   // Issue 4: the daemon, measured after the rest (it starts 20 plugins at once).
@@ -566,6 +577,38 @@ async function main(): Promise<void> {
           (s) => s.startToFirstRpc,
           { label: 'TS host → local', series: tsLocal, pick: (s: TsHostSamples) => s.startToFirstRpc },
           awsFloor,
+        ),
+      ],
+    },
+    {
+      title: 'Issue 15: the GCP and Azure plugins',
+      rows: [
+        ...(['gcp', 'azure'] as const).map((name, i) =>
+          row(
+            {
+              id: `m${i + 2}`,
+              label: `TS host → ${name}: start → first RPC`,
+              target: { kind: 'ratio', max: 1.5 },
+              note: `steady state: code cache warm; right after the TS host → aws cycles of each round, as m; ${interleave}`,
+            },
+            name === 'gcp' ? tsGcp : tsAzure,
+            (s) => s.startToFirstRpc,
+            { label: 'TS host → local', series: tsLocal, pick: (s: TsHostSamples) => s.startToFirstRpc },
+          ),
+        ),
+        ...(['local', 'aws', 'gcp', 'azure'] as const).map((name, i) =>
+          row(
+            {
+              id: `z${i + 1}`,
+              label: `bundle size: dist/plugins/${name}`,
+              target: { kind: name === 'local' ? 'reference' : 'info' },
+              unit: 'bytes',
+              note: name === 'local' ? 'everything a plugin needs, SDK and gRPC included, in one file' : 'the same, with the cloud SDK inlined; reference: z1',
+            },
+            bundles,
+            (s) => s[name],
+            name === 'local' ? undefined : { label: 'z1. local', series: bundles, pick: (s: BundleSizes) => s.local },
+          ),
         ),
       ],
     },
