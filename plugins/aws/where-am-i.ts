@@ -4,7 +4,7 @@
 // skip IMDS), SNOOZEBOT_AWS_INSTANCE_ID and AWS_REGION say it instead; when
 // both are set IMDS is not asked at all.
 import { PluginError } from '../../src/sdk/errors.js';
-import { rememberSuccess } from '../../src/sdk/settings.js';
+import { rememberSuccess } from '../../src/sdk/remember.js';
 import type { AwsConfig } from './config.js';
 import { ENV, IMDS_IPV4_ENDPOINT } from './config.js';
 

@@ -10,6 +10,7 @@
 import { PluginError } from '../../src/sdk/errors.js';
 import type { Logger } from '../../src/sdk/logger.js';
 import type { CloudProvider, InstanceDetails, OperationOutcome } from '../../src/sdk/provider.js';
+import { rememberPerKey } from '../../src/sdk/remember.js';
 import { VERSION } from '../../src/version.js';
 import type { VmChange } from './arm.js';
 import type { AzureConfig } from './config.js';
@@ -59,23 +60,11 @@ export class AzureProvider implements CloudProvider {
   readonly version = VERSION;
   readonly apiVersion = '1';
   readonly #options: AzureProviderOptions;
-  readonly #clients = new Map<string, Promise<ArmApi>>();
+  readonly #arm: (subscriptionId: string) => Promise<ArmApi>;
 
   constructor(options: AzureProviderOptions) {
     this.#options = options;
-  }
-
-  #arm(subscriptionId: string): Promise<ArmApi> {
-    let client = this.#clients.get(subscriptionId);
-    if (client === undefined) {
-      const made = this.#options.arm(subscriptionId);
-      client = made;
-      this.#clients.set(subscriptionId, made);
-      made.catch(() => {
-        if (this.#clients.get(subscriptionId) === made) this.#clients.delete(subscriptionId);
-      });
-    }
-    return client;
+    this.#arm = rememberPerKey(options.arm);
   }
 
   async #target(): Promise<VmTarget & { here: Whereabouts }> {

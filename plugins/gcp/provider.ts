@@ -4,6 +4,7 @@
 import { PluginError } from '../../src/sdk/errors.js';
 import type { Logger } from '../../src/sdk/logger.js';
 import type { CloudProvider, InstanceDetails, OperationOutcome } from '../../src/sdk/provider.js';
+import { rememberPerKey } from '../../src/sdk/remember.js';
 import type { KeyValue } from '../../src/sdk/settings.js';
 import { VERSION } from '../../src/version.js';
 import type { GceInstance, InstanceAction, Target } from './instance.js';
@@ -40,23 +41,11 @@ export class GcpProvider implements CloudProvider {
   readonly version = VERSION;
   readonly apiVersion = '1';
   readonly #options: GcpProviderOptions;
-  readonly #clients = new Map<string, Promise<ComputeApi>>();
+  readonly #client: (project: string) => Promise<ComputeApi>;
 
   constructor(options: GcpProviderOptions) {
     this.#options = options;
-  }
-
-  #client(project: string): Promise<ComputeApi> {
-    let client = this.#clients.get(project);
-    if (client === undefined) {
-      const made = this.#options.compute(project);
-      client = made;
-      this.#clients.set(project, made);
-      made.catch(() => {
-        if (this.#clients.get(project) === made) this.#clients.delete(project);
-      });
-    }
-    return client;
+    this.#client = rememberPerKey(options.compute);
   }
 
   async #target(): Promise<Target & { here: Whereabouts }> {

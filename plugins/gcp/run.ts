@@ -3,7 +3,7 @@
 // library come on the first call that needs them, so the plugin starts as
 // fast as the local one and a broken network is reported per call.
 import { createLogger, levelFromEnv, serve } from '../../src/sdk/index.js';
-import { rememberSuccess } from '../../src/sdk/settings.js';
+import { rememberSuccess } from '../../src/sdk/remember.js';
 import { readConfig } from './config.js';
 import { GcpProvider } from './provider.js';
 import { whereAmI } from './where-am-i.js';

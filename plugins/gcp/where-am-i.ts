@@ -25,8 +25,8 @@ export interface Whereabouts {
 type MetadataConfig = Pick<GcpConfig, 'project' | 'zone' | 'instance' | 'metadataBase' | 'metadataTimeoutMs'>;
 
 export const METADATA_HINT =
-  `on GCE the metadata server always answers: check that nothing (a proxy, a firewall rule on the machine) ` +
-  `intercepts ${'169.254.169.254'}; off GCE, set ${ENV.project}, ${ENV.zone} and ${ENV.instance}`;
+  'on GCE the metadata server always answers: check that nothing (a proxy setting, a firewall rule on the machine) ' +
+  `intercepts 169.254.169.254; off GCE, set ${ENV.project}, ${ENV.zone} and ${ENV.instance}`;
 
 /** The last segment of a resource path: "projects/123/zones/europe-west1-b" → "europe-west1-b". */
 export function lastSegment(path: string): string {

@@ -92,19 +92,3 @@ export class SettingsReader {
     return undefined;
   }
 }
-
-/**
- * `lookup`, asked once: the answer is kept for the plugin's life (an instance
- * does not move), a failure is not, so a later call asks again. Concurrent
- * callers share one lookup.
- */
-export function rememberSuccess<T>(lookup: () => Promise<T>): () => Promise<T> {
-  let known: Promise<T> | undefined;
-  return () => {
-    known ??= lookup().catch((error: unknown) => {
-      known = undefined;
-      throw error;
-    });
-    return known;
-  };
-}

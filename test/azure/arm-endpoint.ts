@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TokenStore } from './imds-server.js';
+import { closeServer, listenOnLoopback } from '../helpers/local-server.js';
 
 export type PowerState = 'running' | 'starting' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
 type Change = 'deallocate' | 'hibernate' | 'powerOff' | 'start';
@@ -128,11 +128,7 @@ export class ArmEndpoint {
 
   static async start(options: ArmEndpointOptions): Promise<ArmEndpoint> {
     const endpoint = new ArmEndpoint(options);
-    await new Promise<void>((resolve, reject) => {
-      endpoint.#server.once('error', reject);
-      endpoint.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    endpoint.#port = (endpoint.#server.address() as AddressInfo).port;
+    endpoint.#port = await listenOnLoopback(endpoint.#server);
     return endpoint;
   }
 
@@ -205,9 +201,8 @@ export class ArmEndpoint {
     return this.requests.filter((r) => r.kind === kind);
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.#server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../helpers/local-server.js';
 
 export interface AzureIdentity {
   readonly subscriptionId: string;
@@ -73,11 +73,7 @@ export class AzureImdsServer {
 
   static async start(identity: AzureIdentity, identities: Identities, tokens: TokenStore): Promise<AzureImdsServer> {
     const server = new AzureImdsServer(identity, identities, tokens);
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once('error', reject);
-      server.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    server.#port = (server.#server.address() as AddressInfo).port;
+    server.#port = await listenOnLoopback(server.#server);
     return server;
   }
 
@@ -93,9 +89,8 @@ export class AzureImdsServer {
     return this.requests.filter((r) => r.path === '/metadata/identity/oauth2/token');
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.#server);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {

@@ -4,13 +4,11 @@
 // our host with an environment that points only at them. The plugin trusts
 // the CA the way an operator would make it trust a private one:
 // NODE_EXTRA_CA_CERTS in its environment.
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import pino from 'pino';
-import type { PluginProcessOptions } from '../../src/host/options.js';
-import { PluginProcess } from '../../src/host/plugin-process.js';
-import { makeSocketParent } from '../helpers/leftovers.js';
+import type { PluginProcess } from '../../src/host/plugin-process.js';
+import { pluginEnv, startBundledPlugin } from '../helpers/bundled-plugin.js';
+import type { StartOptions } from '../helpers/bundled-plugin.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { createTestCa } from '../helpers/test-ca.js';
 import type { TestCa } from '../helpers/test-ca.js';
@@ -85,33 +83,12 @@ export async function startAzureWorld(t: TestContext, options: AzureWorldOptions
         AZURE_CONFIG_DIR: '/nonexistent/snoozebot-test/azure',
         ...extra,
       };
-      const env: Record<string, string> = {};
-      for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-      return env;
+      return pluginEnv(base);
     },
   };
 }
 
 /** dist/plugins/azure started by our host with exactly `env` (plus PATH and the protocol variables). */
-export async function startAzurePlugin(
-  t: TestContext,
-  env: Record<string, string>,
-  options: Partial<Omit<PluginProcessOptions, 'path' | 'env' | 'logger'>> = {},
-): Promise<PluginProcess> {
-  const sockets = await makeSocketParent();
-  const plugin = new PluginProcess({
-    path: AZURE_PLUGIN,
-    env,
-    inheritEnv: false,
-    socketParentDir: sockets.dir,
-    logger: pino({ level: 'silent' }),
-    ...options,
-  });
-  t.after(async () => {
-    await plugin.stop();
-    await sockets.cleanup();
-  });
-  await plugin.start();
-  assert.equal(plugin.state, 'serving');
-  return plugin;
+export function startAzurePlugin(t: TestContext, env: Record<string, string>, options: StartOptions = {}): Promise<PluginProcess> {
+  return startBundledPlugin(t, AZURE_PLUGIN, env, options);
 }

@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TokenBook } from './tokens.js';
+import { closeServer, listenOnLoopback } from '../helpers/local-server.js';
 
 export type GceStatus =
   | 'PROVISIONING'
@@ -145,11 +145,7 @@ export class ComputeEndpoint {
 
   static async start(options: ComputeEndpointOptions): Promise<ComputeEndpoint> {
     const endpoint = new ComputeEndpoint(options);
-    await new Promise<void>((resolve, reject) => {
-      endpoint.#server.once('error', reject);
-      endpoint.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    endpoint.#port = (endpoint.#server.address() as AddressInfo).port;
+    endpoint.#port = await listenOnLoopback(endpoint.#server);
     return endpoint;
   }
 
@@ -225,9 +221,8 @@ export class ComputeEndpoint {
     return this.requests.filter((r) => r.kind === kind);
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.#server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

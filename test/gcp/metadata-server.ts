@@ -7,8 +7,8 @@
 // instead of answering.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TokenBook } from './tokens.js';
+import { closeServer, listenOnLoopback } from '../helpers/local-server.js';
 
 export interface GceIdentity {
   readonly project: string;
@@ -47,11 +47,7 @@ export class MetadataServer {
 
   static async start(options: MetadataOptions): Promise<MetadataServer> {
     const server = new MetadataServer(options);
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once('error', reject);
-      server.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    server.#port = (server.#server.address() as AddressInfo).port;
+    server.#port = await listenOnLoopback(server.#server);
     return server;
   }
 
@@ -73,9 +69,8 @@ export class MetadataServer {
     return this.requests.filter((r) => r.path.includes('/service-accounts/'));
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.#server);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {

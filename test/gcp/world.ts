@@ -2,13 +2,11 @@
 // sharing a token book, one instance (this machine), and the bundled
 // dist/plugins/gcp started by our host with an environment that points only
 // at them.
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import pino from 'pino';
-import type { PluginProcessOptions } from '../../src/host/options.js';
-import { PluginProcess } from '../../src/host/plugin-process.js';
-import { makeSocketParent } from '../helpers/leftovers.js';
+import type { PluginProcess } from '../../src/host/plugin-process.js';
+import { pluginEnv, startBundledPlugin } from '../helpers/bundled-plugin.js';
+import type { StartOptions } from '../helpers/bundled-plugin.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { ComputeEndpoint } from './compute-endpoint.js';
 import type { ComputeEndpointOptions, InstanceSeed } from './compute-endpoint.js';
@@ -77,33 +75,12 @@ export async function startGcpWorld(t: TestContext, options: GcpWorldOptions = {
         CLOUDSDK_CONFIG: '/nonexistent/snoozebot-test/gcloud',
         ...extra,
       };
-      const env: Record<string, string> = {};
-      for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-      return env;
+      return pluginEnv(base);
     },
   };
 }
 
 /** dist/plugins/gcp started by our host with exactly `env` (plus PATH and the protocol variables). */
-export async function startGcpPlugin(
-  t: TestContext,
-  env: Record<string, string>,
-  options: Partial<Omit<PluginProcessOptions, 'path' | 'env' | 'logger'>> = {},
-): Promise<PluginProcess> {
-  const sockets = await makeSocketParent();
-  const plugin = new PluginProcess({
-    path: GCP_PLUGIN,
-    env,
-    inheritEnv: false,
-    socketParentDir: sockets.dir,
-    logger: pino({ level: 'silent' }),
-    ...options,
-  });
-  t.after(async () => {
-    await plugin.stop();
-    await sockets.cleanup();
-  });
-  await plugin.start();
-  assert.equal(plugin.state, 'serving');
-  return plugin;
+export function startGcpPlugin(t: TestContext, env: Record<string, string>, options: StartOptions = {}): Promise<PluginProcess> {
+  return startBundledPlugin(t, GCP_PLUGIN, env, options);
 }

@@ -3,28 +3,14 @@
 // after each the plugin still serves.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HostError } from '../../src/host/errors.js';
 import type { PluginProcess } from '../../src/host/plugin-process.js';
 import { unreachableEndpoint } from '../aws/imds-server.js';
+import { pluginCall, stillServing as servingAs } from '../helpers/plugin-call.js';
 import { HERE, startGcpPlugin, startGcpWorld } from '../gcp/world.js';
 
-function pluginCall(grpcCode: string, ...patterns: RegExp[]) {
-  return (error: unknown): true => {
-    assert.ok(error instanceof HostError, `expected a HostError, got ${String(error)}`);
-    assert.equal(error.code, 'PLUGIN_CALL', error.message);
-    assert.equal(error.grpcCode, grpcCode, error.message);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  };
-}
-
-async function stillServing(plugin: PluginProcess): Promise<void> {
-  assert.equal(plugin.state, 'serving');
-  await plugin.checkHealth(5_000);
-  assert.equal(await plugin.client.providerName(), 'gcp');
-}
-
 const RESOURCE = `projects/${HERE.project}/zones/${HERE.zone}/instances/${HERE.instance}`;
+
+const stillServing = (plugin: PluginProcess) => servingAs(plugin, 'gcp');
 
 describe('gcp plugin errors through the host', () => {
   test('no service account on the instance → UNAUTHENTICATED saying to attach one', async (t) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SettingsReader, nonEmpty, parseFlag, parseKeyValue, rememberSuccess } from '../../src/sdk/settings.js';
+import { rememberPerKey, rememberSuccess } from '../../src/sdk/remember.js';
+import { SettingsReader, nonEmpty, parseFlag, parseKeyValue } from '../../src/sdk/settings.js';
 
 describe('plugin settings', () => {
   it('flags: true/1/yes/on and false/0/no/off; anything else undefined', () => {
@@ -46,5 +47,21 @@ describe('plugin settings', () => {
     assert.equal(b, 2);
     assert.equal(await lookup(), 2);
     assert.equal(calls, 2);
+  });
+
+  it('rememberPerKey: one make per key, shared while in flight; a failed key is made again', async () => {
+    const made: string[] = [];
+    const client = rememberPerKey(async (key: string) => {
+      made.push(key);
+      if (key === 'bad' && made.filter((k) => k === 'bad').length === 1) throw new Error('cannot');
+      return `client ${key}`;
+    });
+    const [a, b] = await Promise.all([client('eu'), client('eu')]);
+    assert.equal(a, 'client eu');
+    assert.equal(b, 'client eu');
+    assert.equal(await client('us'), 'client us');
+    await assert.rejects(client('bad'), /cannot/);
+    assert.equal(await client('bad'), 'client bad');
+    assert.deepEqual(made, ['eu', 'us', 'bad', 'bad']);
   });
 });
