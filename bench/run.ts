@@ -231,10 +231,11 @@ async function main(): Promise<void> {
   const parallelFloor = new Series<ParallelFloorSamples>(`${N} × fork/exec local at once`, emptyParallelFloorSamples(), feeds(['r4', 's1', 's4']));
   const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
   const idle = new Series<IdleSamples>('idle monitor', emptyIdleSamples(), feeds(['n1', 'n2', 'n3', 'n4']));
-  const allSeries = [
-    nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, tsGcp, tsAzure, bundles, floorLocal, floorGo, floorAws,
+  const allSeries: Pick<Series<unknown>, 'name' | 'error'>[] = [
+    nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle,
   ];
+  allSeries.push(tsGcp, tsAzure, bundles);
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
