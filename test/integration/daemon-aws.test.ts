@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import type { InstanceRecord } from '../../src/daemon/types.js';
 import { AWS_PLUGIN, HERE, HERE_SEED, startWorld } from '../aws/world.js';
 import type { World } from '../aws/world.js';
-import { DaemonDir, FAST_CONFIG, mergeConfig } from '../helpers/daemon.js';
+import { CLOUD_CONFIG, DaemonDir, mergeConfig } from '../helpers/daemon.js';
 import type { DaemonProcess } from '../helpers/daemon.js';
 
 async function daemonWithAws(t: TestContext, world: World, env: Readonly<Record<string, string | undefined>> = {}): Promise<DaemonProcess> {
@@ -17,7 +17,7 @@ async function daemonWithAws(t: TestContext, world: World, env: Readonly<Record<
   await dir.addPlugin('aws', AWS_PLUGIN);
   // Not a dry run: a dry-run daemon never sends StopInstances to a cloud plugin.
   const daemon = await dir.start({
-    config: mergeConfig(FAST_CONFIG, { plugins: { aws: { env: world.env({ AWS_MAX_ATTEMPTS: '2', ...env }) } } }),
+    config: mergeConfig(CLOUD_CONFIG, { plugins: { aws: { env: world.env({ AWS_MAX_ATTEMPTS: '2', ...env }) } } }),
     dryRun: false,
   });
   await daemon.waitServing('aws');

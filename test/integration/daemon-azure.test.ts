@@ -12,7 +12,7 @@ import type { InstanceRecord } from '../../src/daemon/types.js';
 import type { Diagnosis } from '../../src/host/diagnose.js';
 import { AZURE_PLUGIN, HERE, startAzureWorld } from '../azure/world.js';
 import type { AzureWorld } from '../azure/world.js';
-import { DaemonDir, FAST_CONFIG, mergeConfig, runCli } from '../helpers/daemon.js';
+import { CLOUD_CONFIG, DaemonDir, mergeConfig, runCli } from '../helpers/daemon.js';
 import type { DaemonProcess } from '../helpers/daemon.js';
 
 async function daemonWithAzure(t: TestContext, world: AzureWorld, env: Readonly<Record<string, string | undefined>> = {}): Promise<DaemonProcess> {
@@ -20,7 +20,7 @@ async function daemonWithAzure(t: TestContext, world: AzureWorld, env: Readonly<
   await dir.addPlugin('azure', AZURE_PLUGIN);
   // Not a dry run: a dry-run daemon never sends StopInstance to a cloud plugin.
   const daemon = await dir.start({
-    config: mergeConfig(FAST_CONFIG, { plugins: { azure: { env: world.env({ SNOOZEBOT_AZURE_MAX_ATTEMPTS: '2', ...env }) } } }),
+    config: mergeConfig(CLOUD_CONFIG, { plugins: { azure: { env: world.env({ SNOOZEBOT_AZURE_MAX_ATTEMPTS: '2', ...env }) } } }),
     dryRun: false,
   });
   await daemon.waitServing('azure');

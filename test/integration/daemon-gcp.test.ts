@@ -11,7 +11,7 @@ import type { InstanceRecord } from '../../src/daemon/types.js';
 import type { Diagnosis } from '../../src/host/diagnose.js';
 import { GCP_PLUGIN, HERE, startGcpWorld } from '../gcp/world.js';
 import type { GcpWorld } from '../gcp/world.js';
-import { DaemonDir, FAST_CONFIG, mergeConfig, runCli } from '../helpers/daemon.js';
+import { CLOUD_CONFIG, DaemonDir, mergeConfig, runCli } from '../helpers/daemon.js';
 import type { DaemonProcess } from '../helpers/daemon.js';
 
 async function daemonWithGcp(t: TestContext, world: GcpWorld, env: Readonly<Record<string, string | undefined>> = {}): Promise<DaemonProcess> {
@@ -19,7 +19,7 @@ async function daemonWithGcp(t: TestContext, world: GcpWorld, env: Readonly<Reco
   await dir.addPlugin('gcp', GCP_PLUGIN);
   // Not a dry run: a dry-run daemon never sends StopInstance to a cloud plugin.
   const daemon = await dir.start({
-    config: mergeConfig(FAST_CONFIG, { plugins: { gcp: { env: world.env({ SNOOZEBOT_GCP_MAX_ATTEMPTS: '2', ...env }) } } }),
+    config: mergeConfig(CLOUD_CONFIG, { plugins: { gcp: { env: world.env({ SNOOZEBOT_GCP_MAX_ATTEMPTS: '2', ...env }) } } }),
     dryRun: false,
   });
   await daemon.waitServing('gcp');
