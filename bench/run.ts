@@ -27,6 +27,8 @@ import type { GoHostSamples } from './measure-go-host.js';
 import { emptyBareDaemonSamples, emptyDaemonSamples, measureBare, measureRestarts, measureTwenty } from './measure-daemon.js';
 import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
+import { emptyBundleSizes, measureBundleSizes, pluginPath } from './measure-clouds.js';
+import type { BundleSizes } from './measure-clouds.js';
 import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
 import { INTEROP_ROWS, interopGroup, interopMatrixLines, measureInterop } from './measure-interop.js';
 import type { IdleSamples } from './measure-idle.js';
@@ -210,8 +212,11 @@ async function main(): Promise<void> {
   const goLocalMtls = new Series<GoHostSamples>('Go host → local (AutoMTLS)', emptyGoHostSamples(), feeds(['c'], true));
   const goGo = new Series<GoHostSamples>('Go host → Go plugin', emptyGoHostSamples(), feeds(['d', 'e', 'f', 'g', 'i2', 'j', 'r2'], true));
   const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), feeds(['f', 'g', 'i2'], true));
-  const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples(), feeds(['h1', 'h2', 'i1', 'm']));
+  const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples(), feeds(['h1', 'h2', 'i1', 'm', 'm2', 'm3']));
   const tsAws = new Series<TsHostSamples>('TS host → aws', emptyTsHostSamples(), feeds(['m']));
+  const tsGcp = new Series<TsHostSamples>('TS host → gcp', emptyTsHostSamples(), feeds(['m2']));
+  const tsAzure = new Series<TsHostSamples>('TS host → azure', emptyTsHostSamples(), feeds(['m3']));
+  const bundles = new Series<BundleSizes>('bundle sizes', emptyBundleSizes(), feeds(['z1', 'z2', 'z3', 'z4']));
   const floorLocal = new Series<number[]>('fork/exec local', [], feeds(['r1', 'b', 'c', 'h1', 's5']));
   const floorGo = new Series<number[]>('fork/exec Go plugin', [], feeds(['r2', 'f', 'j'], true));
   const floorAws = new Series<number[]>('fork/exec aws', [], feeds(['r3', 'm']));
@@ -231,12 +236,13 @@ async function main(): Promise<void> {
   const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
   const idle = new Series<IdleSamples>('idle monitor', emptyIdleSamples(), feeds(['n1', 'n2', 'n3', 'n4']));
   const crowd = new Series<CrowdSamples>('idle monitor, 20 sessions and 50 interfaces', emptyCrowdSamples(), feeds(['n5']));
-  const allSeries = [
+  const allSeries: Pick<Series<unknown>, 'name' | 'error'>[] = [
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
     daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle, crowd,
   ];
   const interopSkip = feeds(INTEROP_ROWS, true);
   for (const id of footprintRowIds()) known.add(id);
+  allSeries.push(tsGcp, tsAzure, bundles);
   const unknown = [...(only ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UsageError(`--only: no row ${unknown.join(', ')} (rows: ${[...known].sort().join(', ')})`);
 
@@ -254,6 +260,9 @@ async function main(): Promise<void> {
   await nodeNoop.step(() => timeNodeNoops(2).then(() => undefined));
   await tsLocal.step(() => runTsHostCycleInto(emptyTsHostSamples(), LOCAL_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
   await tsAws.step(() => runTsHostCycleInto(emptyTsHostSamples(), AWS_PLUGIN, { warmupRpcs: 500, timedRpcs: 0 }));
+  await tsGcp.step(() => runTsHostCycleInto(emptyTsHostSamples(), pluginPath(ROOT, 'gcp'), { warmupRpcs: 500, timedRpcs: 0 }));
+  await tsAzure.step(() => runTsHostCycleInto(emptyTsHostSamples(), pluginPath(ROOT, 'azure'), { warmupRpcs: 500, timedRpcs: 0 }));
+  await bundles.step((s) => measureBundleSizes(s, ROOT));
   await tsGo.step(() => runTsHostCycleInto(emptyTsHostSamples(), goBin.plugin, { warmupRpcs: 500, timedRpcs: 0 }));
   await floorLocal.step(() => timeForkExecs(LOCAL_PLUGIN, 2).then(() => undefined));
   await floorGo.step(() => timeForkExecs(goBin.plugin, 2).then(() => undefined));
@@ -281,6 +290,9 @@ async function main(): Promise<void> {
     await floorAws.step(floorRuns(AWS_PLUGIN));
     // Start only: GetAPIVersion needs no AWS endpoint, so no EC2 or IMDS is involved.
     await tsAws.step((s) => runTsHostCyclesInto(s, AWS_PLUGIN, CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
+    // Issue 15, the same way: no metadata server or cloud API is involved.
+    await tsGcp.step((s) => runTsHostCyclesInto(s, pluginPath(ROOT, 'gcp'), CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
+    await tsAzure.step((s) => runTsHostCyclesInto(s, pluginPath(ROOT, 'azure'), CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
   }
 
   // Issue 4: the daemon, measured after the rest (it starts 20 plugins at once).
@@ -595,6 +607,38 @@ async function main(): Promise<void> {
           (s) => s.startToFirstRpc,
           { label: 'TS host → local', series: tsLocal, pick: (s: TsHostSamples) => s.startToFirstRpc },
           awsFloor,
+        ),
+      ],
+    },
+    {
+      title: 'Issue 15: the GCP and Azure plugins',
+      rows: [
+        ...(['gcp', 'azure'] as const).map((name, i) =>
+          row(
+            {
+              id: `m${i + 2}`,
+              label: `TS host → ${name}: start → first RPC`,
+              target: { kind: 'ratio', max: 1.5 },
+              note: `steady state: code cache warm; right after the TS host → aws cycles of each round, as m; ${interleave}`,
+            },
+            name === 'gcp' ? tsGcp : tsAzure,
+            (s) => s.startToFirstRpc,
+            { label: 'TS host → local', series: tsLocal, pick: (s: TsHostSamples) => s.startToFirstRpc },
+          ),
+        ),
+        ...(['local', 'aws', 'gcp', 'azure'] as const).map((name, i) =>
+          row(
+            {
+              id: `z${i + 1}`,
+              label: `bundle size: dist/plugins/${name}`,
+              target: { kind: name === 'local' ? 'reference' : 'info' },
+              unit: 'bytes',
+              note: name === 'local' ? 'everything a plugin needs, SDK and gRPC included, in one file' : 'the same, with the cloud SDK inlined; reference: z1',
+            },
+            bundles,
+            (s) => s[name],
+            name === 'local' ? undefined : { label: 'z1. local', series: bundles, pick: (s: BundleSizes) => s.local },
+          ),
         ),
       ],
     },

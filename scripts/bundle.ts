@@ -21,7 +21,7 @@ import type { BuildOptions, Plugin } from 'esbuild';
 import { sourceDigest } from '../src/loader/digest.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const PLUGINS = ['local', 'aws'] as const;
+export const PLUGINS = ['local', 'aws', 'gcp', 'azure'] as const;
 
 const common: BuildOptions = {
   bundle: true,

@@ -2,6 +2,11 @@
 // plugin's configured variables through). Pure: parsing only, so the rules
 // are unit-tested and run.ts stays a few lines.
 
+import { nonEmpty, parseFlag, parseKeyValue } from '../../src/sdk/settings.js';
+import type { Env, KeyValue } from '../../src/sdk/settings.js';
+
+export { parseFlag };
+
 export const ENV = {
   instanceId: 'SNOOZEBOT_AWS_INSTANCE_ID',
   region: 'AWS_REGION',
@@ -14,10 +19,8 @@ export const ENV = {
   dryRun: 'SNOOZEBOT_DRY_RUN',
 } as const;
 
-export interface TagFilter {
-  readonly key: string;
-  readonly value: string;
-}
+/** The tag ListInstances filters on. */
+export type TagFilter = KeyValue;
 
 export interface AwsConfig {
   /** Set to run off-instance (or to skip IMDS): the instance this plugin manages. */
@@ -44,33 +47,9 @@ export const DEFAULT_IMDS_TIMEOUT_MS = 1_000;
 export const IMDS_IPV6_ENDPOINT = 'http://[fd00:ec2::254]';
 export const IMDS_IPV4_ENDPOINT = 'http://169.254.169.254';
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['', '0', 'false', 'no', 'off']);
-
-/** A boolean setting; undefined when the value is neither true nor false. */
-export function parseFlag(value: string | undefined): boolean | undefined {
-  const word = (value ?? '').trim().toLowerCase();
-  if (TRUE.has(word)) return true;
-  if (FALSE.has(word)) return false;
-  return undefined;
-}
-
 /** "Key=Value" (split at the first "="): the tag ListInstances filters on. */
 export function parseTagFilter(value: string): TagFilter | string {
-  const at = value.indexOf('=');
-  const key = at < 0 ? '' : value.slice(0, at).trim();
-  const tagValue = at < 0 ? '' : value.slice(at + 1).trim();
-  if (key === '' || tagValue === '') {
-    return `${ENV.listTag} must look like Key=Value (e.g. snoozebot=managed), got ${JSON.stringify(value)}`;
-  }
-  return { key, value: tagValue };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
+  return parseKeyValue(value) ?? `${ENV.listTag} must look like Key=Value (e.g. snoozebot=managed), got ${JSON.stringify(value)}`;
 }
 
 export function readConfig(env: Env): AwsConfig {

@@ -4,6 +4,7 @@ import { PluginError } from '../../src/sdk/errors.js';
 import type { Logger } from '../../src/sdk/logger.js';
 import type { CloudProvider, InstanceDetails, OperationOutcome } from '../../src/sdk/provider.js';
 import { API_VERSION } from '../../src/sdk/provider.js';
+import { rememberPerKey } from '../../src/sdk/remember.js';
 import { VERSION } from '../../src/version.js';
 import type { AwsConfig, TagFilter } from './config.js';
 import { ENV } from './config.js';
@@ -32,20 +33,11 @@ export class AwsProvider implements CloudProvider {
   readonly version = VERSION;
   readonly apiVersion = API_VERSION;
   readonly #options: AwsProviderOptions;
-  readonly #clients = new Map<string, Promise<Ec2Api>>();
+  readonly #ec2: (region: string) => Promise<Ec2Api>;
 
   constructor(options: AwsProviderOptions) {
     this.#options = options;
-  }
-
-  #ec2(region: string): Promise<Ec2Api> {
-    let client = this.#clients.get(region);
-    if (client === undefined) {
-      client = this.#options.ec2(region);
-      this.#clients.set(region, client);
-      client.catch(() => this.#clients.delete(region));
-    }
-    return client;
+    this.#ec2 = rememberPerKey(options.ec2);
   }
 
   async getInstanceInfo(signal: AbortSignal): Promise<InstanceDetails> {

@@ -4,6 +4,7 @@
 // skip IMDS), SNOOZEBOT_AWS_INSTANCE_ID and AWS_REGION say it instead; when
 // both are set IMDS is not asked at all.
 import { PluginError } from '../../src/sdk/errors.js';
+import { rememberSuccess } from '../../src/sdk/remember.js';
 import type { AwsConfig } from './config.js';
 import { ENV, IMDS_IPV4_ENDPOINT } from './config.js';
 
@@ -90,18 +91,7 @@ export async function whereAmI(config: ImdsConfig): Promise<Whereabouts> {
   };
 }
 
-/**
- * whereAmI, asked once: the answer is kept for the plugin's life (an
- * instance does not move), a failure is not, so a later call asks again.
- * Concurrent callers share one lookup.
- */
+/** whereAmI, asked once for the plugin's life (a failure is asked again); see rememberSuccess. */
 export function rememberWhereabouts(lookup: () => Promise<Whereabouts>): () => Promise<Whereabouts> {
-  let known: Promise<Whereabouts> | undefined;
-  return () => {
-    known ??= lookup().catch((error: unknown) => {
-      known = undefined;
-      throw error;
-    });
-    return known;
-  };
+  return rememberSuccess(lookup);
 }

@@ -1,13 +1,11 @@
 // A small AWS for one test: a local EC2 endpoint and IMDS with one instance
 // (this machine), test credentials, and the bundled dist/plugins/aws started
 // by our host with an environment that points only at them.
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import pino from 'pino';
-import type { PluginProcessOptions } from '../../src/host/options.js';
-import { PluginProcess } from '../../src/host/plugin-process.js';
-import { makeSocketParent } from '../helpers/leftovers.js';
+import type { PluginProcess } from '../../src/host/plugin-process.js';
+import { pluginEnv, startBundledPlugin } from '../helpers/bundled-plugin.js';
+import type { StartOptions } from '../helpers/bundled-plugin.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { Ec2Endpoint } from './ec2-endpoint.js';
 import type { Ec2EndpointOptions, InstanceSeed } from './ec2-endpoint.js';
@@ -79,33 +77,12 @@ export async function startWorld(t: TestContext, options: WorldOptions = {}): Pr
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/snoozebot-test/aws-credentials',
         ...extra,
       };
-      const env: Record<string, string> = {};
-      for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-      return env;
+      return pluginEnv(base);
     },
   };
 }
 
 /** dist/plugins/aws started by our host with exactly `env` (plus PATH and the protocol variables). */
-export async function startAwsPlugin(
-  t: TestContext,
-  env: Record<string, string>,
-  options: Partial<Omit<PluginProcessOptions, 'path' | 'env' | 'logger'>> = {},
-): Promise<PluginProcess> {
-  const sockets = await makeSocketParent();
-  const plugin = new PluginProcess({
-    path: AWS_PLUGIN,
-    env,
-    inheritEnv: false,
-    socketParentDir: sockets.dir,
-    logger: pino({ level: 'silent' }),
-    ...options,
-  });
-  t.after(async () => {
-    await plugin.stop();
-    await sockets.cleanup();
-  });
-  await plugin.start();
-  assert.equal(plugin.state, 'serving');
-  return plugin;
+export function startAwsPlugin(t: TestContext, env: Record<string, string>, options: StartOptions = {}): Promise<PluginProcess> {
+  return startBundledPlugin(t, AWS_PLUGIN, env, options);
 }

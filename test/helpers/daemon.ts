@@ -33,6 +33,16 @@ export const FAST_CONFIG = {
   },
 } as const;
 
+/**
+ * FAST_CONFIG for a cloud plugin: its first instance call loads the cloud SDK,
+ * synchronously, which on a loaded 2-core machine keeps its event loop busy
+ * for longer than FAST_CONFIG's three 150 ms health checks (the daemon's
+ * defaults allow seconds), so its health checks are given that time.
+ */
+export const CLOUD_CONFIG = {
+  defaults: { ...FAST_CONFIG.defaults, health: { intervalMs: 1_000, timeoutMs: 900, misses: 5 } },
+} as const;
+
 /** One pino JSON line from the daemon's stdout. */
 export interface LogLine {
   readonly level: number;

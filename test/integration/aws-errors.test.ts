@@ -6,24 +6,10 @@ import { describe, test } from 'node:test';
 import { HostError } from '../../src/host/errors.js';
 import type { PluginProcess } from '../../src/host/plugin-process.js';
 import { unreachableEndpoint } from '../aws/imds-server.js';
+import { pluginCall, stillServing as servingAs } from '../helpers/plugin-call.js';
 import { HERE, startAwsPlugin, startWorld } from '../aws/world.js';
 
-function pluginCall(grpcCode: string, ...patterns: RegExp[]) {
-  return (error: unknown): true => {
-    assert.ok(error instanceof HostError, `expected a HostError, got ${String(error)}`);
-    assert.equal(error.code, 'PLUGIN_CALL', error.message);
-    assert.equal(error.grpcCode, grpcCode, error.message);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  };
-}
-
-/** The plugin answers and is healthy after a failure. */
-async function stillServing(plugin: PluginProcess): Promise<void> {
-  assert.equal(plugin.state, 'serving');
-  await plugin.checkHealth(5_000);
-  assert.equal(await plugin.client.providerName(), 'aws');
-}
+const stillServing = (plugin: PluginProcess) => servingAs(plugin, 'aws');
 
 describe('aws plugin errors through the host', () => {
   test('IncorrectInstanceState → FAILED_PRECONDITION', async (t) => {

@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import type { InstanceRecord } from '../../src/daemon/types.js';
 import { AWS_PLUGIN, HERE, HERE_SEED, startWorld } from '../aws/world.js';
 import type { World } from '../aws/world.js';
-import { DaemonDir, FAST_CONFIG, mergeConfig } from '../helpers/daemon.js';
+import { CLOUD_CONFIG, DaemonDir, mergeConfig } from '../helpers/daemon.js';
 import type { DaemonProcess } from '../helpers/daemon.js';
 
 async function daemonWithAws(t: TestContext, world: World, env: Readonly<Record<string, string | undefined>> = {}): Promise<DaemonProcess> {
@@ -19,9 +19,7 @@ async function daemonWithAws(t: TestContext, world: World, env: Readonly<Record<
   // The plugin loads the AWS SDK at its first call, which can hold its event loop for half a second on a
   // loaded machine: health checks with the default deadline, so that is not taken for a hang.
   const daemon = await dir.start({
-    config: mergeConfig(FAST_CONFIG, {
-      plugins: { aws: { health: { intervalMs: 1_000, timeoutMs: 900, misses: 3 }, env: world.env({ AWS_MAX_ATTEMPTS: '2', ...env }) } },
-    }),
+    config: mergeConfig(CLOUD_CONFIG, { plugins: { aws: { env: world.env({ AWS_MAX_ATTEMPTS: '2', ...env }) } } }),
     dryRun: false,
   });
   await daemon.waitServing('aws');
