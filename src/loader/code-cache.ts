@@ -51,6 +51,17 @@ export function cacheFileName(name: string, digest: string, nodeVersion: string,
   return `${name}-${digest}-${nodeVersion}-${arch}.v8cache`;
 }
 
+/**
+ * Whether `file` is a cache of the code named `name` (any build, Node or
+ * arch): `name-HEX-vX.Y.Z-ARCH.v8cache`. A plain prefix would also match the
+ * caches of another plugin whose name starts with this one's ("aws" and
+ * "aws-eu"), and the two would delete each other's at every start.
+ */
+export function isCacheOf(file: string, name: string): boolean {
+  if (!file.startsWith(`${name}-`)) return false;
+  return /^[0-9a-f]+-v\d+\.\d+\.\d+-[A-Za-z0-9_]+\.v8cache$/.test(file.slice(name.length + 1));
+}
+
 function privateCacheDir(dir: string, uid: number): boolean {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -136,7 +147,7 @@ function writeCache(dir: string, uid: number, file: string, name: string, data: 
     // Caches of earlier builds of this code will never match again.
     const current = basename(file);
     for (const old of readdirSync(dir)) {
-      if (old.startsWith(`${name}-`) && old.endsWith('.v8cache') && old !== current) rmSync(join(dir, old), { force: true });
+      if (isCacheOf(old, name) && old !== current) rmSync(join(dir, old), { force: true });
     }
   } catch {
     // Read-only or full disk: the next start compiles again, nothing worse.
