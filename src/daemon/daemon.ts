@@ -405,10 +405,11 @@ export class Daemon implements DaemonControl {
 
   async #onAdded(name: string, path: string): Promise<void> {
     if (this.#shuttingDown) return;
-    const known = this.#plugins.get(name);
-    const plugin = known ?? this.#add(name, path);
     const verdict = await inspectPlugin(path, { uid: this.#uid, sha256Pin: this.#pins()[name] });
     if (this.#shuttingDown) return;
+    // Added to the daemon's list only once its file was judged: a reload meanwhile must not start it unchecked.
+    const known = this.#plugins.get(name);
+    const plugin = known ?? this.#add(name, path);
     if (!verdict.ok) return this.#background(plugin.refuse(verdict.reason), name, 'refusing it');
     if (known === undefined) return this.#dropped(plugin, path);
     // Back before its removal finished: the removal is undone by the same queue. Otherwise a rescan saw it first.
