@@ -3,7 +3,10 @@
 //
 // 1. Every live child of the daemon is the current process of one of its
 //    plugins, as the API reports it: nothing it spawned is left running
-//    untracked.
+//    untracked. A process can start and die between the two API reads (a
+//    plugin that prints garbage and exits), so a child no plugin owns is
+//    looked at again a second later: only one still alive and still owned
+//    by none counts.
 // 2. No plugin has two live processes at the same moment.
 // 3. A plugin the API reports serving, with the same pid across two looks,
 //    has that process alive (the API agrees with /proc). A death can reach
@@ -37,9 +40,16 @@ export interface Suspect {
   readonly since: string;
 }
 
+/** A child of the daemon that no plugin reported, to look at again. */
+export interface Stray {
+  readonly pid: number;
+  readonly cmdline: string;
+}
+
 export interface LookResult {
   readonly violations: string[];
   readonly suspects: Suspect[];
+  readonly strays: Stray[];
 }
 
 const AT_REST = new Set(['stopped', 'failed', 'refused', 'discovered']);
@@ -51,9 +61,7 @@ export function checkLook(look: Look): LookResult {
   const live = new Set(look.children.map((c) => c.pid));
   const owners = new Map<number, string>();
   for (const p of [...look.before, ...look.after]) if (p.pid !== null) owners.set(p.pid, p.name);
-  for (const child of look.children) {
-    if (!owners.has(child.pid)) violations.push(`process ${child.pid} (${child.cmdline.slice(0, 120)}) is a child of the daemon that no plugin reports as its own`);
-  }
+  const strays = look.children.filter((child) => !owners.has(child.pid)).map((c) => ({ pid: c.pid, cmdline: c.cmdline }));
   const names = new Set([...look.before, ...look.after].map((p) => p.name));
   for (const name of names) {
     const first = look.before.find((p) => p.name === name);
@@ -68,7 +76,14 @@ export function checkLook(look: Look): LookResult {
       if (AT_REST.has(p.state) && p.job === null && p.pid !== null) violations.push(`plugin ${name} is ${p.state} with no job running, yet reports pid ${p.pid}`);
     }
   }
-  return { violations, suspects };
+  return { violations, suspects, strays };
+}
+
+/** A stray is a violation when, a second later, it is still a live child of the daemon and still no plugin's. */
+export function confirmStray(stray: Stray, now: readonly PluginStatus[], children: readonly Child[]): string | undefined {
+  if (!children.some((c) => c.pid === stray.pid && c.cmdline === stray.cmdline)) return undefined;
+  if (now.some((p) => p.pid === stray.pid)) return undefined;
+  return `process ${stray.pid} (${stray.cmdline.slice(0, 120)}) is a child of the daemon that no plugin reports as its own`;
 }
 
 /** A suspect is a violation when the daemon, a second later, still says it serves with that dead pid. */
@@ -113,12 +128,17 @@ export class InvariantWatch {
     this.looks += 1;
     const result = checkLook({ before, children, after });
     for (const v of result.violations) this.#record(v);
-    if (result.suspects.length === 0) return;
+    if (result.suspects.length === 0 && result.strays.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const now = await listPlugins(this.#socket);
-    const alive = new Set(liveChildren(this.#daemonPid).map((c) => c.pid));
+    const later = liveChildren(this.#daemonPid);
+    const alive = new Set(later.map((c) => c.pid));
     for (const suspect of result.suspects) {
       const violation = confirmSuspect(suspect, now, alive);
+      if (violation !== undefined) this.#record(violation);
+    }
+    for (const stray of result.strays) {
+      const violation = confirmStray(stray, now, later);
       if (violation !== undefined) this.#record(violation);
     }
   }
