@@ -21,7 +21,7 @@ import { IdleMonitor } from './idle/monitor.js';
 import { bootTime, IdleSampler } from './idle/sampler.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
-import { inspectPlugin, scanPluginDir, watchPluginDir } from './plugin-dir/index.js';
+import { inspectPlugin, scanPluginDir, trustVerifier, watchPluginDir } from './plugin-dir/index.js';
 import type { PluginDirWatcher } from './plugin-dir/index.js';
 import { StateStore, readProcStat, reapLeftovers } from './state/index.js';
 import { StartGate } from './supervisor/start-gate.js';
@@ -212,6 +212,7 @@ export class Daemon implements DaemonControl {
       settings: this.#settings(name),
       logger: this.#log,
       startGate: this.#startGate,
+      verify: trustVerifier(this.#uid),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
       hooks: {
         onTransition: (status) => {

@@ -22,6 +22,12 @@ export interface PluginProcessOptions {
   readonly appVersions?: readonly number[];
   /** go-plugin's AutoMTLS: both sides make a throwaway certificate and trust only each other's. */
   readonly autoMtls?: boolean;
+  /**
+   * Called with the path right before every spawn; throws to refuse the start
+   * (the daemon's trust check, throwing HostError PLUGIN_UNTRUSTED). The host
+   * knows no trust rules of its own: they are the daemon's policy.
+   */
+  readonly verify?: (path: string) => Promise<void>;
   /** Expected SHA-256 of the executable (hex); a mismatch refuses to start it. */
   readonly sha256?: string;
   readonly startTimeoutMs?: number;

@@ -230,6 +230,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
 
   async #preflight(): Promise<void> {
     const { path } = this.#options;
+    if (this.#options.verify !== undefined) await this.#options.verify(path);
     const info = await stat(path).catch(() => undefined);
     if (info === undefined) throw new HostError('PLUGIN_NOT_FOUND', `plugin ${this.name}: ${path} does not exist`);
     if (!info.isFile()) throw new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${path} is not a regular file`);

@@ -13,3 +13,4 @@ export { scanPluginDir } from './scan.js';
 export type { PluginDirEntry, ScanOptions } from './scan.js';
 export { watchPluginDir } from './watch.js';
 export type { PluginDirHandlers, PluginDirWatcher, WatchOptions } from './watch.js';
+export { trustVerifier } from './verify.js';

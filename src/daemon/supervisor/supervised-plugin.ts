@@ -50,6 +50,8 @@ export interface SupervisedPluginOptions {
   readonly socketParentDir?: string;
   /** Shared by all the daemon's plugins, so a crowd of starts runs a few at a time; without one, starts are not limited. */
   readonly startGate?: StartGate;
+  /** The trust check before every spawn (PluginProcessOptions.verify); its PLUGIN_UNTRUSTED means `refused`. */
+  readonly verify?: (path: string) => Promise<void>;
 }
 
 const TERMINAL: ReadonlySet<PluginState> = new Set(['discovered', 'stopped', 'unloaded', 'failed', 'refused']);
@@ -85,6 +87,7 @@ export class SupervisedPlugin {
   readonly #hooks: SupervisorHooks;
   readonly #socketParentDir: string | undefined;
   readonly #gate: StartGate | undefined;
+  readonly #verify: ((path: string) => Promise<void>) | undefined;
   readonly #history: CrashHistory;
   #state: PluginState = 'discovered';
   #reason = 'found in the plugins directory';
@@ -114,6 +117,7 @@ export class SupervisedPlugin {
     this.#hooks = options.hooks ?? {};
     this.#socketParentDir = options.socketParentDir;
     this.#gate = options.startGate;
+    this.#verify = options.verify;
     this.#history = new CrashHistory(options.settings.restart);
   }
 
@@ -311,6 +315,7 @@ export class SupervisedPlugin {
       logger: this.#baseLogger,
       ...(settings.sha256 === undefined ? {} : { sha256: settings.sha256 }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
+      ...(this.#verify === undefined ? {} : { verify: this.#verify }),
     });
     this.#process = process;
     process.once('spawned', (pid) => this.#hooks.onProcessStarted?.(this.name, pid));
@@ -333,6 +338,15 @@ export class SupervisedPlugin {
       // Stopping a half-started process is not a start: it must not hold up the next plugin's.
       permit?.release();
       if (generation !== this.#generation) return;
+      if (error instanceof HostError && error.code === 'PLUGIN_UNTRUSTED') {
+        // The file failed the trust check at this start: not a crash, and no retry until it changes.
+        await process.stop();
+        if (generation !== this.#generation) return;
+        this.#process = undefined;
+        this.#lastError = error.message;
+        this.#transition('refused', error.message);
+        return;
+      }
       // Like a crash after serving: the message plus the plugin's last stderr line, which usually says why.
       const tail = error instanceof HostError ? error.stderrTail.at(-1) : undefined;
       this.#lastError = error instanceof HostError ? `${error.message}${tail ? `: ${tail.slice(0, 200)}` : ''}` : String(error);
