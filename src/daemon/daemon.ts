@@ -99,7 +99,14 @@ export class Daemon implements DaemonControl {
     if (reaped.killed.length > 0) this.#log.warn({ killed: reaped.killed }, 'killed plugin processes left by a previous daemon');
     await this.#scan();
     try {
-      this.#api = await startApiServer({ socketPath: config.socket, control: this, metrics: this.#metrics, logger: this.#log });
+      this.#api = await startApiServer({
+        socketPath: config.socket,
+        socketGroup: config.socketGroup,
+        maxConnections: config.maxConnections,
+        control: this,
+        metrics: this.#metrics,
+        logger: this.#log,
+      });
     } catch (error) {
       await this.#stopPlugins('the API could not start');
       throw error;

@@ -24,6 +24,10 @@ export type PluginTunables = Omit<PluginSettings, 'enabled' | 'env' | 'sha256'>;
 export interface DaemonConfig {
   readonly pluginsDir: string;
   readonly socket: string;
+  /** Group the API socket is chowned to (name or gid); null: the daemon's own. */
+  readonly socketGroup: string | number | null;
+  /** API connections open at once; more get 503. */
+  readonly maxConnections: number;
   readonly stateDir: string;
   readonly logLevel: LogLevel;
   readonly dryRun: boolean;
