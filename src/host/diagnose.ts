@@ -52,7 +52,12 @@ export async function diagnosePlugin(
       ms: round(timings.handshakeMs - timings.spawnedMs),
       detail: `core ${handshake.coreVersion}, app version ${handshake.appVersion}, ${handshake.protocol}`,
     });
-    steps.push({ step: 'address', ok: true, ms: 0, detail: `${handshake.network} ${handshake.address}` });
+    steps.push({
+      step: 'address',
+      ok: true,
+      ms: 0,
+      detail: `${handshake.network} ${handshake.address} (${handshake.network === 'unix' ? 'inside the socket directory made for this start' : 'loopback, in the offered port range'})`,
+    });
     steps.push({
       step: 'tls',
       ok: true,
@@ -69,7 +74,7 @@ export async function diagnosePlugin(
   } catch (error) {
     const failure = error instanceof HostError ? error : undefined;
     const message = failure ? describeHostError(failure) : error instanceof Error ? error.message : String(error);
-    steps.push({ step: failedStep(steps, plugin), ok: false, ms: 0, detail: message });
+    steps.push({ step: failedStep(steps, plugin, error), ok: false, ms: 0, detail: message });
     return { ok: false, path: options.path, steps, error: { code: failure?.code ?? 'CHECK_FAILED', message } };
   } finally {
     await plugin.stop();
@@ -87,8 +92,9 @@ function describeExitInfo(plugin: PluginProcess): string {
 }
 
 /** The steps up to health are only recorded once start() succeeds; a failed start is placed by how far the plugin got. */
-function failedStep(steps: readonly DiagnosisStep[], plugin: PluginProcess): string {
+function failedStep(steps: readonly DiagnosisStep[], plugin: PluginProcess, error: unknown): string {
   if (plugin.timings !== undefined) return nextStep(steps);
+  if (error instanceof HostError && error.code === 'PLUGIN_ADDRESS') return 'address';
   if (plugin.pid === undefined) return 'spawn';
   return plugin.handshake === undefined ? 'handshake' : 'health';
 }

@@ -6,7 +6,7 @@
 // unexpected exit is reported as an `exited` event and cleaned up the same way.
 import { EventEmitter } from 'node:events';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -16,6 +16,7 @@ import { isHandshakeError } from '../handshake/index.js';
 import type { Handshake } from '../handshake/index.js';
 import { StdioData_Channel as StdioChannel } from '../gen/plugin/grpc_stdio_pb.js';
 import type { EphemeralCertificate } from '../wire/certificate.js';
+import { addressProblem, isInside } from './address-policy.js';
 import { verifyChecksum } from './checksum.js';
 import { CloudProviderClient } from './cloud-provider-client.js';
 import { CallError, PluginConnection, ServingStatus } from './connection.js';
@@ -72,6 +73,8 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   #exit: Promise<ExitInfo> | undefined;
   #exited: ExitInfo | undefined;
   #socketDir: string | undefined;
+  /** The socket directory with symlinks resolved: what a unix handshake address must be inside. */
+  #socketDirReal: string | undefined;
   #connection: PluginConnection | undefined;
   #client: CloudProviderClient | undefined;
   #handshake: Handshake | undefined;
@@ -156,6 +159,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       const handshakeMs = since();
       this.#handshake = handshake;
       this.#log.debug({ network: handshake.network, address: handshake.address, tls: handshake.serverCert !== undefined }, 'plugin handshake');
+      await Promise.race([this.#checkAddress(handshake), aborted]);
       if (tls !== undefined && handshake.serverCert === undefined) {
         throw new HostError(
           'PLUGIN_HANDSHAKE',
@@ -239,6 +243,28 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     });
     if (this.#options.sha256 !== undefined) await verifyChecksum(path, this.#options.sha256);
     this.#socketDir = await mkdtemp(join(this.#options.socketParentDir ?? tmpdir(), 'snoozebot-host-'));
+    this.#socketDirReal = await realpath(this.#socketDir);
+  }
+
+  /** Throws PLUGIN_ADDRESS unless the handshake names an endpoint this start offered (address-policy.ts). */
+  async #checkAddress(handshake: Handshake): Promise<void> {
+    const socketDir = this.#socketDirReal ?? this.#socketDir ?? tmpdir();
+    let problem = addressProblem(handshake.network, handshake.address, {
+      socketDir,
+      portRange: this.#options.portRange ?? DEFAULTS.portRange,
+    });
+    if (problem === undefined && handshake.network === 'unix') {
+      // Lexically inside is not enough: a symlink in there could lead to another plugin's socket.
+      const real = await realpath(handshake.address).catch(() => undefined);
+      if (real === undefined) problem = ', which does not exist';
+      else if (!isInside(socketDir, real)) problem = `, which leads to ${real} outside the socket directory made for this start (${socketDir})`;
+      else if (!(await lstat(real)).isSocket()) problem = ', which is not a socket';
+    }
+    if (problem !== undefined) {
+      throw new HostError('PLUGIN_ADDRESS', `plugin ${this.name} announced address ${handshake.address}${problem}`, {
+        stderrTail: this.stderrTail(),
+      });
+    }
   }
 
   async #clientCertificate(): Promise<EphemeralCertificate> {
