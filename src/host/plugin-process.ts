@@ -26,7 +26,7 @@ import { scanStdoutLine } from './handshake-scanner.js';
 import { LineSplitter, LineTail } from './line-splitter.js';
 import { DEFAULTS } from './options.js';
 import type { PluginProcessOptions, StopTimeouts } from './options.js';
-import { LineBudget } from './line-budget.js';
+import { OutputBudget } from './output-budget.js';
 import { parsePluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
 
@@ -82,6 +82,8 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   #stopping: Promise<void> | undefined;
   #abortStart: ((error: HostError) => void) | undefined;
   #force = false;
+  /** Every line the process prints, on its pipes or over GRPCStdio, is logged only within this. */
+  readonly #output: OutputBudget;
   /** Settles once start() has returned or thrown (and cleaned up after itself). */
   #startSettled: Promise<void> | undefined;
 
@@ -93,6 +95,12 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.#stopTimeouts = { ...DEFAULTS.stopTimeouts, ...options.stopTimeouts };
     this.#stderrTail = new LineTail(options.stderrTailLines ?? DEFAULTS.stderrTailLines);
     this.#stdoutNoise = new LineTail(3);
+    this.#output = new OutputBudget(DEFAULTS.logLinesPerSecond, DEFAULTS.logLinesBurst, (dropped, budget) => {
+      this.#log.warn(
+        { dropped },
+        `dropped ${dropped} lines of plugin output: more than ${budget.perSecond} lines/s (after a burst of ${budget.burst})`,
+      );
+    });
   }
 
   get state(): PluginProcessState {
@@ -335,41 +343,15 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     );
 
     const maxLine = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
-    // One budget for both streams: a flood on either is the same problem for the daemon's log.
-    const budget = new LineBudget(DEFAULTS.logLinesPerSecond, DEFAULTS.logLinesBurst);
-    const reportDropped = (dropped: number) => {
-      if (dropped > 0) {
-        this.#log.warn(
-          { dropped },
-          `dropped ${dropped} lines of plugin output: more than ${budget.perSecond} lines/s (after a burst of ${budget.burst})`,
-        );
-      }
-    };
-    // A plugin that floods and then falls silent still gets its count reported, a second later.
-    let flushTimer: NodeJS.Timeout | undefined;
-    const withinBudget = (): boolean => {
-      const verdict = budget.take(Date.now());
-      reportDropped(verdict.droppedBefore);
-      if (!verdict.log && flushTimer === undefined) {
-        flushTimer = setTimeout(() => {
-          flushTimer = undefined;
-          reportDropped(budget.flush());
-        }, 1_000);
-        flushTimer.unref();
-      }
-      return verdict.log;
-    };
+    // One budget for both pipes and GRPCStdio (output-budget.ts).
+    const withinBudget = () => this.#output.allow();
     // 'close', not 'exit': the last lines of the pipes may arrive after the exit.
-    child.once('close', () => {
-      clearTimeout(flushTimer);
-      reportDropped(budget.flush());
-    });
+    child.once('close', () => this.#output.close());
     const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
       // The tail keeps every line, logged or not: it explains a crash.
       this.#stderrTail.add(truncated ? `${text.slice(0, 200)}… (line cut at ${maxLine} bytes)` : text);
       if (!withinBudget()) return;
-      const entry = parsePluginLogLine(text);
-      this.#log[entry.level]({ ...entry.fields, ...(truncated ? { truncated } : {}) }, entry.message);
+      this.#logPluginLine(text, truncated, {});
     });
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stderr?.on('end', () => stderr.end());
@@ -469,14 +451,44 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     }
   }
 
+  /**
+   * One line of the plugin's own logging. An hclog line's fields are nested
+   * under `pluginFields`, never merged into the daemon's line: a plugin must
+   * not be able to set the daemon's own keys (time, pid, plugin, component).
+   */
+  #logPluginLine(text: string, truncated: boolean, extra: Readonly<Record<string, unknown>>): void {
+    const entry = parsePluginLogLine(text);
+    const fields: Record<string, unknown> = { ...extra };
+    if (Object.keys(entry.fields).length > 0) fields.pluginFields = entry.fields;
+    if (truncated) fields.truncated = true;
+    this.#log[entry.level](fields, entry.message);
+  }
+
+  /**
+   * GRPCStdio: what the plugin writes to stdout/stderr after the handshake,
+   * relayed as messages of any size. Split into lines (each cut at
+   * maxLineBytes) and logged under the same budget as the pipes.
+   */
   #consumeStdio(connection: PluginConnection): void {
+    const maxLine = this.#options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+    const stdout = new LineSplitter(maxLine, ({ text, truncated }) => {
+      if (this.#output.allow()) this.#log.info({ stream: 'stdout', ...(truncated ? { truncated } : {}) }, text);
+    });
+    const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
+      if (this.#output.allow()) this.#logPluginLine(text, truncated, { stream: 'stderr' });
+    });
     const stream = connection.streamStdio();
     stream.on('data', (data: { channel: number; data: Uint8Array }) => {
-      const text = Buffer.from(data.data).toString('utf8').replace(/\n$/, '');
-      this.#log.info({ stream: data.channel === StdioChannel.STDERR ? 'stderr' : 'stdout' }, text);
+      const bytes = Buffer.from(data.data.buffer, data.data.byteOffset, data.data.byteLength);
+      (data.channel === StdioChannel.STDERR ? stderr : stdout).push(bytes);
     });
-    // UNIMPLEMENTED (older go-plugin servers) or the end of the connection: nothing to do.
-    stream.on('error', () => undefined);
+    const finish = () => {
+      stdout.end();
+      stderr.end();
+    };
+    stream.once('end', finish);
+    // UNIMPLEMENTED (older go-plugin servers) or the end of the connection: what is buffered is still logged.
+    stream.on('error', finish);
   }
 
   #onExit(info: ExitInfo): void {
