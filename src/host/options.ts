@@ -1,5 +1,6 @@
 // How to start one plugin, with the defaults of design.md.
 import type { Logger } from 'pino';
+import type { Containment } from './containment/index.js';
 
 export interface StopTimeouts {
   /** Wait after GRPCController.Shutdown before SIGTERM. */
@@ -28,6 +29,11 @@ export interface PluginProcessOptions {
    * knows no trust rules of its own: they are the daemon's policy.
    */
   readonly verify?: (path: string) => Promise<void>;
+  /**
+   * Where the process and everything it forks are kept: its own cgroup when
+   * this containment has cgroups, else (or without one) its process group.
+   */
+  readonly containment?: Containment;
   /** Expected SHA-256 of the executable (hex); a mismatch refuses to start it. */
   readonly sha256?: string;
   readonly startTimeoutMs?: number;

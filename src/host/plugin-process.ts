@@ -1,9 +1,12 @@
 // One plugin process, from spawn to the last reaped child: go-plugin's client
-// side. start() spawns the executable as the leader of its own process group,
-// reads the handshake from stdout, connects and waits for health "plugin" to
-// be SERVING. stop() asks politely (GRPCController.Shutdown), then SIGTERM,
-// then SIGKILL to the whole group, and removes the socket directory. An
-// unexpected exit is reported as an `exited` event and cleaned up the same way.
+// side. start() spawns the executable as the leader of its own process group
+// (and, with a cgroup containment, inside its own cgroup from before it
+// execs), reads the handshake from stdout, checks the address it names,
+// connects and waits for health "plugin" to be SERVING. stop() asks politely
+// (GRPCController.Shutdown), then SIGTERM, then SIGKILL to everything it
+// started (cgroup.kill, or its process group), and removes the socket
+// directory and the cgroup. An unexpected exit is reported as an `exited`
+// event and cleaned up the same way.
 import { EventEmitter } from 'node:events';
 import { constants as fsConstants } from 'node:fs';
 import { access, lstat, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
@@ -27,6 +30,9 @@ import { LineSplitter, LineTail } from './line-splitter.js';
 import { DEFAULTS } from './options.js';
 import type { PluginProcessOptions, StopTimeouts } from './options.js';
 import { OutputBudget } from './output-budget.js';
+import { ENTER_FAILED, WRAPPER_NAME, wrapInCgroup } from './containment/index.js';
+import type { PluginCgroup } from './containment/index.js';
+import { processTreeRss } from './process-memory.js';
 import { parsePluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
 
@@ -75,6 +81,8 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   #socketDir: string | undefined;
   /** The socket directory with symlinks resolved: what a unix handshake address must be inside. */
   #socketDirReal: string | undefined;
+  /** Its own cgroup, from the preflight until the teardown has emptied and removed it. */
+  #cgroup: PluginCgroup | undefined;
   #connection: PluginConnection | undefined;
   #client: CloudProviderClient | undefined;
   #handshake: Handshake | undefined;
@@ -121,6 +129,20 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
 
   get exitInfo(): ExitInfo | undefined {
     return this.#exited;
+  }
+
+  /** The plugin's cgroup directory while it has one (cgroup containment). */
+  get cgroup(): string | undefined {
+    return this.#cgroup?.path;
+  }
+
+  /**
+   * Bytes of memory the plugin and what it started use: memory.current of its
+   * cgroup, else the sum of their RSS; undefined when no process runs.
+   */
+  memoryBytes(): number | undefined {
+    if (this.#state === 'idle' || this.#state === 'exited' || this.#pid === undefined) return undefined;
+    return this.#cgroup !== undefined ? this.#cgroup.memoryBytes() : processTreeRss(this.#pid);
   }
 
   /** The plugin's last stderr lines. */
@@ -250,6 +272,16 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       throw new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${path} is not executable (chmod 755 it)`);
     });
     if (this.#options.sha256 !== undefined) await verifyChecksum(path, this.#options.sha256);
+    const containment = this.#options.containment;
+    if (containment?.enabled) {
+      try {
+        this.#cgroup = await containment.acquire(this.name);
+      } catch (error) {
+        throw new HostError('PLUGIN_CONTAINMENT', `plugin ${this.name}: cannot make its cgroup: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      }
+    }
     this.#socketDir = await mkdtemp(join(this.#options.socketParentDir ?? tmpdir(), 'snoozebot-host-'));
     this.#socketDirReal = await realpath(this.#socketDir);
   }
@@ -298,7 +330,12 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       socketDir: this.#socketDir ?? tmpdir(),
       clientCertPem: tls?.certPem,
     });
-    const child = execa(options.path, [...(options.args ?? [])], {
+    // Inside its cgroup from before it execs (spawn-wrapper.ts), or as it is.
+    const command =
+      this.#cgroup === undefined
+        ? { file: options.path, args: [...(options.args ?? [])] }
+        : wrapInCgroup(this.#cgroup.procsFile, options.path, options.args ?? []);
+    const child = execa(command.file, command.args, {
       env,
       extendEnv: false,
       // Its own process group, so stop() can signal the plugin and all it forked at once.
@@ -407,6 +444,13 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       });
     });
     const noise = this.#stdoutNoise.lines();
+    if (this.#cgroup !== undefined && info.code === ENTER_FAILED && this.stderrTail().some((l) => l.startsWith(`${WRAPPER_NAME}:`))) {
+      throw new HostError(
+        'PLUGIN_CONTAINMENT',
+        `plugin ${this.name} could not be moved into its cgroup ${this.#cgroup.path}, so it was not run: ${this.stderrTail().at(-1) ?? ''}`,
+        { stderrTail: this.stderrTail() },
+      );
+    }
     throw new HostError(
       'PLUGIN_EXITED_EARLY',
       `plugin ${this.name} ${describeExit(info.code, info.signal)} before ${what}` +
@@ -513,7 +557,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       clearTimeout(timer);
     };
     if (pid !== undefined && !exited() && this.#force) {
-      signalGroup(pid, 'SIGKILL');
+      await this.#killEverything(pid);
       await waitExit(KILL_WAIT_MS);
     }
     if (pid !== undefined && !exited()) {
@@ -537,13 +581,19 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
         if (signalGroup(pid, 'SIGTERM')) await waitExit(this.#stopTimeouts.termMs);
       }
       if (!exited()) {
-        this.#log.warn('plugin ignored SIGTERM; killing its process group');
-        signalGroup(pid, 'SIGKILL');
+        this.#log.warn(`plugin ignored SIGTERM; killing its ${this.#cgroup === undefined ? 'process group' : 'cgroup'}`);
+        await this.#killEverything(pid);
         await waitExit(KILL_WAIT_MS);
       }
     }
-    // Children that outlived the plugin (or ignored SIGTERM) go with the group.
-    if (pid !== undefined && groupAlive(pid)) {
+    // Children that outlived the plugin (or ignored SIGTERM) go with its cgroup
+    // (wherever they went: setsid() does not leave a cgroup), else its group.
+    const cgroup = this.#cgroup;
+    if (cgroup !== undefined) {
+      if (await cgroup.populated().catch(() => false)) this.#log.warn({ cgroup: cgroup.path }, 'plugin left processes behind; killing its cgroup');
+      const released = await cgroup.release();
+      if (released.error !== undefined) this.#log.warn({ cgroup: cgroup.path, error: released.error }, 'could not empty and remove the plugin\'s cgroup');
+    } else if (pid !== undefined && groupAlive(pid)) {
       this.#log.warn('plugin left processes behind; killing its process group');
       signalGroup(pid, 'SIGKILL');
     }
@@ -554,6 +604,12 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.#client = undefined;
     if (this.#socketDir !== undefined) await rm(this.#socketDir, { recursive: true, force: true });
     this.#state = 'exited';
+  }
+
+  /** SIGKILL to everything the plugin started: its cgroup, else its process group. */
+  async #killEverything(pid: number): Promise<void> {
+    if (this.#cgroup !== undefined) await this.#cgroup.kill().catch(() => signalGroup(pid, 'SIGKILL'));
+    else signalGroup(pid, 'SIGKILL');
   }
 
   #asHostError(error: unknown): HostError {
