@@ -11,10 +11,12 @@ import type { Logger } from 'pino';
 import { HostError } from '../host/errors.js';
 import type { CloudProviderClient } from '../host/cloud-provider-client.js';
 import { VERSION } from '../version.js';
+import type { Containment } from '../host/containment/index.js';
 import { startApiServer } from './api/server.js';
 import type { ApiServer } from './api/server.js';
 import { isPluginEnabled, pluginSettings } from './config/index.js';
 import type { DaemonConfig } from './config/index.js';
+import { startContainment } from './containment.js';
 import { DaemonError, validatePluginName } from './errors.js';
 import { createAnnouncer } from './idle/announce.js';
 import { IdleMonitor } from './idle/monitor.js';
@@ -62,6 +64,8 @@ export class Daemon implements DaemonControl {
   readonly #startGate = new StartGate();
   readonly #idle: IdleMonitor;
   #api: ApiServer | undefined;
+  /** Set up first thing in #start, before any plugin process exists. */
+  #containment: Containment | undefined;
   #watcher: PluginDirWatcher | undefined;
   #stopping: Promise<void> | undefined;
   /** State-dir writes (records, forgets) still running: stop() waits for them, so none is cut off by the exit. */
@@ -77,6 +81,7 @@ export class Daemon implements DaemonControl {
     this.#socketParentDir = options.socketParentDir;
     this.#idle = this.#createIdleMonitor();
     this.#metrics.bindIdle(() => this.#idle.status());
+    this.#metrics.bindPluginMemory(() => this.listPlugins());
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -95,6 +100,8 @@ export class Daemon implements DaemonControl {
       { version: VERSION, pluginsDir: config.pluginsDir, socket: config.socket, dryRun: config.dryRun, config: config.configPath },
       'snoozebot daemon starting',
     );
+    // First: it empties the cgroups a killed predecessor left, and moves the daemon into its own leaf.
+    this.#containment = await startContainment(config, this.#log);
     const reaped = await reapLeftovers(this.#store, { log: this.#log });
     if (reaped.killed.length > 0) this.#log.warn({ killed: reaped.killed }, 'killed plugin processes left by a previous daemon');
     await this.#scan();
@@ -150,6 +157,7 @@ export class Daemon implements DaemonControl {
       await this.#stopPlugins(reason);
       await Promise.allSettled([...this.#stateWrites]);
       await this.#api?.close();
+      await this.#containment?.close();
       this.#log.info('snoozebot daemon stopped');
     })();
     return this.#stopping;
@@ -220,6 +228,7 @@ export class Daemon implements DaemonControl {
       logger: this.#log,
       startGate: this.#startGate,
       verify: trustVerifier(this.#uid),
+      ...(this.#containment === undefined ? {} : { containment: this.#containment }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
       hooks: {
         onTransition: (status) => {
@@ -321,6 +330,7 @@ export class Daemon implements DaemonControl {
       dryRun: this.#config.dryRun,
       defaultProvider: this.#defaultProviderName() ?? null,
       idle: this.#idle.status(),
+      containment: this.#containment?.status ?? { mode: 'process-group', detail: 'not set up yet', memory: 'rss' },
       plugins: {
         total: plugins.length,
         serving: plugins.filter((s) => s === 'serving').length,

@@ -75,6 +75,8 @@ export interface Metrics {
   bindIdle(status: () => IdleStatus): void;
   /** One stop by the idle monitor. */
   countIdleStop(outcome: StopOutcome['outcome']): void;
+  /** Where the per-plugin memory gauge reads from at scrape time: bytes by plugin, null for one with no process. */
+  bindPluginMemory(memory: () => ReadonlyArray<{ readonly name: string; readonly memoryBytes: number | null }>): void;
 }
 
 export interface MetricsOptions {
@@ -153,6 +155,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  let pluginMemory: (() => ReadonlyArray<{ readonly name: string; readonly memoryBytes: number | null }>) | undefined;
+  new Gauge({
+    name: 'snoozebot_plugin_memory_bytes',
+    help: "Memory of each running plugin and everything it started: its cgroup's memory.current, else the sum of their RSS",
+    labelNames: ['plugin'] as const,
+    registers: [registry],
+    collect() {
+      if (pluginMemory === undefined) return;
+      // Read at scrape time; a plugin without a process has no series.
+      this.reset();
+      for (const p of pluginMemory()) if (p.memoryBytes !== null) this.set({ plugin: p.name }, p.memoryBytes);
+    },
+  });
+
   // The (method, outcome) pairs seen per plugin, so removePlugin can drop them
   // (prom-client removes histogram series by their full label set only).
   const rpcSeries = new Map<string, Set<string>>();
@@ -190,6 +206,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     countIdleStop(outcome) {
       idleStops.inc({ outcome });
+    },
+    bindPluginMemory(memory) {
+      pluginMemory = memory;
     },
   };
 }

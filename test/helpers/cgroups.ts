@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import pino from 'pino';
-import { Containment } from '../../src/host/containment/index.js';
+import { containmentHomeName } from '../../src/daemon/containment.js';
+import { CgroupDir, Containment, cgroupDirectory, parseCgroup2Mounts, parseProcCgroup } from '../../src/host/containment/index.js';
 
 const quiet = pino({ level: 'silent' });
 
@@ -43,5 +44,47 @@ export function childCgroups(dir: string): string[] {
       .sort();
   } catch {
     return [];
+  }
+}
+
+/**
+ * Where a daemon started by this test process on `stateDir` makes its home
+ * (its own cgroup is shared with the test runner), or undefined without cgroup2.
+ */
+export function daemonHome(stateDir: string): string | undefined {
+  const path = parseProcCgroup(readFileSync('/proc/self/cgroup', 'utf8'));
+  const found = path === undefined ? undefined : cgroupDirectory(parseCgroup2Mounts(readFileSync('/proc/self/mountinfo', 'utf8')), path);
+  return found === undefined ? undefined : `${found.dir}/${containmentHomeName(stateDir)}`;
+}
+
+/**
+ * After the daemons of a test are gone. `strict` (the last daemon stopped
+ * cleanly): none of their cgroups is left, let alone with a process in it. Not
+ * strict (it was SIGKILLed, so it could not clean up): whatever is left is
+ * only emptied and removed. Either way the next test starts clean.
+ */
+export async function assertCgroupsGone(stateDir: string, strict: boolean): Promise<void> {
+  const home = daemonHome(stateDir);
+  if (home === undefined || !readdirSafe(home)) return;
+  const left = childCgroups(home);
+  const populated: string[] = [];
+  for (const name of left) {
+    const dir = new CgroupDir(`${home}/${name}`);
+    const pids = await dir.procs();
+    if (pids.length > 0) populated.push(`${name}: ${pids.join(', ')}`);
+    await dir.killAll(2_000).catch(() => undefined);
+  }
+  await new CgroupDir(home).remove().catch(() => undefined);
+  if (!strict) return;
+  assert.deepEqual(populated, [], `processes left in the daemon's cgroups under ${home}`);
+  assert.fail(`the daemon's cgroup home ${home} was left (holding ${left.join(', ') || 'no cgroup'}) by a daemon that stopped cleanly`);
+}
+
+function readdirSafe(dir: string): boolean {
+  try {
+    readdirSync(dir);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -4,7 +4,8 @@
 //
 // - src/host/plugin-process.ts: "plugin serving" {pluginPid}; an unexpected
 //   exit of a serving plugin, "plugin … unexpectedly" {code, signal};
-//   "plugin left processes behind; killing its process group".
+//   "plugin left processes behind; killing its process group" (or "its
+//   cgroup", with cgroup containment).
 // - src/daemon/supervisor/supervised-plugin.ts: every transition {from, to,
 //   reason}; "plugin health check failed" {misses}; "plugin restarted during
 //   the call; retrying once it serves" {method}.
@@ -50,7 +51,8 @@ export function exits(lines: readonly SeqLine[]): ExitSeen[] {
 }
 
 export const isHealthMiss = (l: SeqLine): boolean => l.line.msg === 'plugin health check failed';
-export const isGroupKilled = (l: SeqLine): boolean => l.line.msg === 'plugin left processes behind; killing its process group';
+export const isGroupKilled = (l: SeqLine): boolean =>
+  l.line.msg === 'plugin left processes behind; killing its process group' || l.line.msg === 'plugin left processes behind; killing its cgroup';
 export const isCallRetry = (l: SeqLine): boolean =>
   l.line.msg === 'plugin restarted during the call; retrying once it serves' && l.line.method === 'GetInstanceInfo';
 export const isNewInDirectory = (l: SeqLine): boolean => l.line.msg === 'new plugin in the plugins directory';

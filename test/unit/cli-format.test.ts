@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   cut,
   formatInstance,
+  formatBytes,
   formatKeyValues,
   formatPluginInfo,
   formatPluginTable,
@@ -28,6 +29,7 @@ function plugin(p: Partial<PluginStatus> & Pick<PluginStatus, 'name' | 'state'>)
     provider: null,
     apiVersion: null,
     nextStartAt: null,
+    memoryBytes: null,
     ...p,
   };
 }
@@ -96,6 +98,12 @@ test('formatPluginInfo shows the full last error and the provider', () => {
   assert.match(text, /^since:\s+2024-05-01T11:00:00\.000Z \(1h00m ago\)$/m);
   assert.match(text, /^provider:\s+gcp 0\.3\.0$/m);
   assert.match(text, /^last error:\s+line one\n  line two$/m);
+  assert.match(text, /^memory:\s+-$/m);
+  assert.match(formatPluginInfo(plugin({ name: 'aws', state: 'serving', memoryBytes: 44_040_192 }), NOW), /^memory:\s+42 MiB$/m);
+});
+
+test('formatBytes: binary units', () => {
+  assert.deepEqual([0, 512, 1536, 10 * 1024, 44_040_192, 3 * 1024 ** 3].map(formatBytes), ['0 B', '512 B', '1.5 KiB', '10 KiB', '42 MiB', '3.0 GiB']);
 });
 
 test('formatStatus and formatInstance', () => {
@@ -110,7 +118,9 @@ test('formatStatus and formatInstance', () => {
     dryRun: true,
     defaultProvider: null,
     plugins: { total: 3, serving: 2, failed: 1 },
+    containment: { mode: 'process-group', detail: 'no cgroup2 file system is mounted (see /proc/self/mountinfo)', memory: 'rss' },
   });
+  assert.match(status, /^containment:\s+process-group \(no cgroup2 file system is mounted \(see \/proc\/self\/mountinfo\)\)$/m);
   assert.match(status, /^daemon:\s+snoozebot 0\.1\.0, pid 7, up 1h02m/m);
   assert.match(status, /^plugins:\s+3 total, 2 serving, 1 failed$/m);
   assert.match(status, /^default provider:\s+-$/m);

@@ -15,6 +15,7 @@ export const DEFAULT_DAEMON_SETTINGS: Omit<DaemonConfig, 'defaults' | 'plugins' 
   socket: '/run/snoozebot/snoozebot.sock',
   socketGroup: null,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  cgroups: true,
   stateDir: '/var/lib/snoozebot',
   logLevel: 'info',
   dryRun: false,

@@ -261,6 +261,7 @@ export const configFileSchema = z.strictObject(
     socket: absolutePath.optional(),
     socketGroup: socketGroupSchema.optional(),
     maxConnections: wholeNumber(1, 65_536).optional(),
+    cgroups: flag.optional(),
     stateDir: absolutePath.optional(),
     logLevel: logLevelSchema.optional(),
     dryRun: flag.optional(),

@@ -28,6 +28,8 @@ export interface DaemonConfig {
   readonly socketGroup: string | number | null;
   /** API connections open at once; more get 503. */
   readonly maxConnections: number;
+  /** Each plugin in its own cgroup where possible (true), or process groups only (false). */
+  readonly cgroups: boolean;
   readonly stateDir: string;
   readonly logLevel: LogLevel;
   readonly dryRun: boolean;

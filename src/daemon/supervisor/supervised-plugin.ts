@@ -8,6 +8,7 @@
 // recognised as stale and ignored.
 import type { Logger } from 'pino';
 import { HostError } from '../../host/errors.js';
+import type { Containment } from '../../host/containment/index.js';
 import type { StopTimeouts } from '../../host/options.js';
 import { PluginProcess } from '../../host/plugin-process.js';
 import type { CloudProviderClient } from '../../host/cloud-provider-client.js';
@@ -52,6 +53,8 @@ export interface SupervisedPluginOptions {
   readonly startGate?: StartGate;
   /** The trust check before every spawn (PluginProcessOptions.verify); its PLUGIN_UNTRUSTED means `refused`. */
   readonly verify?: (path: string) => Promise<void>;
+  /** Each process in its own cgroup, or its process group (PluginProcessOptions.containment). */
+  readonly containment?: Containment;
 }
 
 const TERMINAL: ReadonlySet<PluginState> = new Set(['discovered', 'stopped', 'unloaded', 'failed', 'refused']);
@@ -88,6 +91,7 @@ export class SupervisedPlugin {
   readonly #socketParentDir: string | undefined;
   readonly #gate: StartGate | undefined;
   readonly #verify: ((path: string) => Promise<void>) | undefined;
+  readonly #containment: Containment | undefined;
   readonly #history: CrashHistory;
   #state: PluginState = 'discovered';
   #reason = 'found in the plugins directory';
@@ -118,6 +122,7 @@ export class SupervisedPlugin {
     this.#socketParentDir = options.socketParentDir;
     this.#gate = options.startGate;
     this.#verify = options.verify;
+    this.#containment = options.containment;
     this.#history = new CrashHistory(options.settings.restart);
   }
 
@@ -145,6 +150,7 @@ export class SupervisedPlugin {
       provider: this.#provider,
       apiVersion: this.#apiVersion,
       nextStartAt: this.#state === 'backoff' && this.#nextStartAt !== undefined ? new Date(this.#nextStartAt).toISOString() : null,
+      memoryBytes: pid === undefined ? null : (this.#process?.memoryBytes() ?? null),
     };
   }
 
@@ -316,6 +322,7 @@ export class SupervisedPlugin {
       ...(settings.sha256 === undefined ? {} : { sha256: settings.sha256 }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
       ...(this.#verify === undefined ? {} : { verify: this.#verify }),
+      ...(this.#containment === undefined ? {} : { containment: this.#containment }),
     });
     this.#process = process;
     process.once('spawned', (pid) => this.#hooks.onProcessStarted?.(this.name, pid));

@@ -105,6 +105,11 @@ export function pluginCgroupName(name: string, digest: (text: string) => string)
   return `${PLUGIN_PREFIX}${cut}${suffix}`;
 }
 
+/** The plugin name in a plugin cgroup's name (cut, for one too long to fit whole). */
+export function pluginNameOf(entry: string): string {
+  return entry.slice(PLUGIN_PREFIX.length);
+}
+
 export function isPluginCgroupName(entry: string): boolean {
   return entry.startsWith(PLUGIN_PREFIX) && entry.length > PLUGIN_PREFIX.length;
 }

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { rssBytes } from '../process-memory.js';
 import { CgroupDir } from './cgroup.js';
-import { isPluginCgroupName, parseCgroup2Mounts, parseControllers, parsePids, parseProcCgroup, pluginCgroupName } from './cgroup-files.js';
+import { isPluginCgroupName, parseCgroup2Mounts, pluginNameOf, parseControllers, parsePids, parseProcCgroup, pluginCgroupName } from './cgroup-files.js';
 import { planContainment } from './plan.js';
 import type { Layout } from './plan.js';
 
@@ -266,10 +266,10 @@ export class Containment {
         const pids = await dir.killAll(KILL_WAIT_MS);
         await dir.remove();
         found.push({ cgroup: dir.path, pids });
-        if (pids.length > 0) this.#log.warn({ cgroup: dir.path, pids }, 'killed the processes a previous daemon left in a plugin cgroup');
+        if (pids.length > 0) this.#log.warn({ plugin: pluginNameOf(entry), cgroup: dir.path, pids }, 'killed the processes a previous daemon left in a plugin cgroup');
       } catch (error) {
         found.push({ cgroup: dir.path, pids: [], error: errorText(error) });
-        this.#log.warn({ cgroup: dir.path, error: errorText(error) }, 'could not empty a plugin cgroup left by a previous daemon');
+        this.#log.warn({ plugin: pluginNameOf(entry), cgroup: dir.path, error: errorText(error) }, 'could not empty a plugin cgroup left by a previous daemon');
       }
     }
     return found;
