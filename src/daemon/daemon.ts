@@ -86,7 +86,13 @@ export class Daemon implements DaemonControl {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(options);
-    await daemon.#start();
+    try {
+      await daemon.#start();
+    } catch (error) {
+      // A start that fails leaves no cgroup behind either.
+      await daemon.#containment?.close();
+      throw error;
+    }
     return daemon;
   }
 
@@ -227,7 +233,7 @@ export class Daemon implements DaemonControl {
       settings: this.#settings(name),
       logger: this.#log,
       startGate: this.#startGate,
-      verify: trustVerifier(this.#uid),
+      verify: trustVerifier(this.#uid, () => this.#pins()[name]),
       ...(this.#containment === undefined ? {} : { containment: this.#containment }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
       hooks: {

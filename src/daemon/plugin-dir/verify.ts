@@ -6,9 +6,10 @@
 import { HostError } from '../../host/errors.js';
 import { inspectPlugin } from './inspect.js';
 
-export function trustVerifier(uid: number): (path: string) => Promise<void> {
+/** `pin`: the plugin's configured sha256 at the moment of the start (the config may have been reloaded). */
+export function trustVerifier(uid: number, pin: () => string | undefined = () => undefined): (path: string) => Promise<void> {
   return async (path) => {
-    const verdict = await inspectPlugin(path, { uid });
+    const verdict = await inspectPlugin(path, { uid, sha256Pin: pin() });
     if (!verdict.ok) throw new HostError('PLUGIN_UNTRUSTED', verdict.reason);
   };
 }

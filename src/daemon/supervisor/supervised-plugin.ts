@@ -161,9 +161,13 @@ export class SupervisedPlugin {
     this.#history.setPolicy(settings.restart);
   }
 
-  /** Starts the plugin unless it runs already, and waits until it serves. */
+  /**
+   * Starts the plugin unless it runs already, and waits until it serves. A
+   * refused plugin is tried again: the trust check runs at every start, so an
+   * operator who fixed what it named (perhaps somewhere the plugins directory
+   * watch cannot see) loads it again; if it still fails, it is refused again.
+   */
   async load(reason: string): Promise<void> {
-    if (this.#state === 'refused') throw new DaemonError('PLUGIN_REFUSED', `plugin ${this.name} is refused: ${this.#reason}`);
     if (this.#state === 'serving') return;
     if (this.#state !== 'starting') {
       // A load by request is a fresh start: earlier crashes no longer count.
