@@ -17,7 +17,7 @@
 // and the long form (scripts/soak.ts, npm run soak); only SoakOptions differ.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PluginStatus } from '../../src/daemon/types.js';
+import type { DaemonStatus, PluginStatus } from '../../src/daemon/types.js';
 import { runCli } from '../helpers/daemon.js';
 import { buildGoInterop } from '../interop/go-build.js';
 import { accountFaults } from './accounting.js';
@@ -25,7 +25,8 @@ import { apiRequest, listPlugins, pluginAction } from './api.js';
 import { API_ENDPOINTS, ApiLoad, CLI_COMMANDS } from './api-load.js';
 import { SOAK_CONFIG } from './config.js';
 import { FaultRunner } from './fault-runner.js';
-import type { FaultRecord } from './fault.js';
+import { NEEDS_CGROUPS } from './fault.js';
+import type { FaultKind, FaultRecord } from './fault.js';
 import { Latencies } from './latency.js';
 import type { SoakOptions } from './options.js';
 import { strayProcesses, strayTmpEntries } from './leftover-checks.js';
@@ -113,8 +114,15 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     }
   };
 
+  let cgroupsSkipped: string | undefined;
   try {
     await waitAllPlugins(daemon, names, (p) => p.state === 'serving', 'every plugin serving after the start');
+    const containment = (JSON.parse((await apiRequest(run.socket, 'GET', '/v1/status')).body) as DaemonStatus).containment;
+    if (containment.mode !== 'cgroup') {
+      cgroupsSkipped = `the daemon's containment is ${containment.mode} (${containment.detail})`;
+      if (options.requireCgroups) throw new Error(`the soak's escape faults need cgroup containment (CI is set): ${cgroupsSkipped}`);
+      log(`soak: leaving the escape faults out: ${cgroupsSkipped}`);
+    }
 
     // Warm-up: every kind of call once, so what the daemon opens lazily is open before the first count.
     for (const kind of API_ENDPOINTS) {
@@ -170,7 +178,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
         log(`soak: ${done}/${options.faults} faults, ${((Date.now() - t0) / 1000).toFixed(0)} s, ${load.errorCount} API errors`);
       }
     };
-    const runner = new FaultRunner(ctx, plugins, parked, onFault);
+    const excluded = new Set<FaultKind>(cgroupsSkipped === undefined ? [] : NEEDS_CGROUPS);
+    const runner = new FaultRunner(ctx, plugins, parked, onFault, excluded);
     load.start();
     try {
       await runner.run();
@@ -271,6 +280,7 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
       options,
       plugins,
       goSkipped,
+      cgroupsSkipped,
       root: run.root,
       durationMs: Date.now() - started,
       faultPhaseMs,
