@@ -32,6 +32,7 @@ import type { PluginProcessOptions, StopTimeouts } from './options.js';
 import { OutputBudget } from './output-budget.js';
 import { ENTER_FAILED, WRAPPER_NAME, wrapInCgroup } from './containment/index.js';
 import type { PluginCgroup } from './containment/index.js';
+import { MemorySampler } from './memory-sampler.js';
 import { processTreeRss } from './process-memory.js';
 import { parsePluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
@@ -90,6 +91,8 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   #stopping: Promise<void> | undefined;
   #abortStart: ((error: HostError) => void) | undefined;
   #force = false;
+  /** Its memory while it serves, sampled in the background. */
+  #memory: MemorySampler | undefined;
   /** Every line the process prints, on its pipes or over GRPCStdio, is logged only within this. */
   readonly #output: OutputBudget;
   /** Settles once start() has returned or thrown (and cleaned up after itself). */
@@ -137,12 +140,13 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   }
 
   /**
-   * Bytes of memory the plugin and what it started use: memory.current of its
-   * cgroup, else the sum of their RSS; undefined when no process runs.
+   * Bytes of memory the plugin and what it started use (memory.current of
+   * its cgroup, else the sum of their RSS), as of the last sample (every
+   * MEMORY_SAMPLE_MS while it serves); undefined when it does not serve or
+   * has not been sampled yet.
    */
   memoryBytes(): number | undefined {
-    if (this.#state === 'idle' || this.#state === 'exited' || this.#pid === undefined) return undefined;
-    return this.#cgroup !== undefined ? this.#cgroup.memoryBytes() : processTreeRss(this.#pid);
+    return this.#state === 'serving' ? this.#memory?.latest : undefined;
   }
 
   /** The plugin's last stderr lines. */
@@ -207,6 +211,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       this.#timings = { spawnedMs, handshakeMs, servingMs: since() };
       this.#state = 'serving';
       this.#consumeStdio(this.#connection);
+      this.#sampleMemory();
       this.#log.info({ pluginPid: this.#pid, ms: this.#timings.servingMs }, 'plugin serving');
     } catch (error) {
       const failure = this.#asHostError(error);
@@ -546,8 +551,17 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.emit('exited', info);
   }
 
+  #sampleMemory(): void {
+    const cgroup = this.#cgroup;
+    const pid = this.#pid;
+    if (pid === undefined) return;
+    this.#memory = new MemorySampler(() => (cgroup !== undefined ? cgroup.memoryBytes() : processTreeRss(pid)));
+    this.#memory.start();
+  }
+
   /** Stop sequence, then cleanup. `graceful` tries the controller first. */
   async #teardown(graceful: boolean): Promise<void> {
+    this.#memory?.stop();
     const pid = this.#pid;
     const exited = () => this.#exited !== undefined;
     const waitExit = async (ms: number) => {

@@ -2,15 +2,13 @@
 // plugin and every descendant it has (found through /proc/<pid>/task/<tid>/
 // children). Shared pages count once per process, so the sum can exceed what
 // the processes really take; memory.current (a cgroup) has no such error.
-//
-// Synchronous: called from status(), which is; /proc reads never wait on a disk.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 
 /** VmRSS of one process in bytes, 0 when it is gone (or a kernel thread). */
-export function rssBytes(pid: number): number {
+export async function rssBytes(pid: number): Promise<number> {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    text = await readFile(`/proc/${pid}/status`, 'utf8');
   } catch {
     return 0;
   }
@@ -18,37 +16,23 @@ export function rssBytes(pid: number): number {
   return match === null ? 0 : Number(match[1]) * 1024;
 }
 
-function children(pid: number): number[] {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  const found: number[] = [];
-  for (const tid of tasks) {
-    try {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) {
-        if (/^\d+$/.test(child)) found.push(Number(child));
-      }
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return found;
+async function children(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch((): string[] => []);
+  const lists = await Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')));
+  return lists.flatMap((list) => list.split(' ').filter((c) => /^\d+$/.test(c)).map(Number));
 }
 
 /** RSS of `pid` and all its descendants, in bytes. */
-export function processTreeRss(pid: number): number {
+export async function processTreeRss(pid: number): Promise<number> {
   let total = 0;
   const seen = new Set<number>();
-  const queue = [pid];
-  while (queue.length > 0) {
-    const next = queue.pop() as number;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    total += rssBytes(next);
-    queue.push(...children(next));
+  let level = [pid];
+  while (level.length > 0) {
+    const fresh = level.filter((p) => !seen.has(p));
+    for (const p of fresh) seen.add(p);
+    const [sizes, next] = await Promise.all([Promise.all(fresh.map(rssBytes)), Promise.all(fresh.map(children))]);
+    total += sizes.reduce((a, b) => a + b, 0);
+    level = next.flat();
   }
   return total;
 }

@@ -73,6 +73,8 @@ describe('daemon with cgroup containment', { skip }, () => {
     for (const pid of [serving.pid ?? 0, children.escaped, children.child]) assert.ok(cgroupOf(pid)?.endsWith('/snoozebot-plugin-escaper'), `${pid}: ${cgroupOf(pid)}`);
     assert.deepEqual(childCgroups(home), ['snoozebot-daemon', 'snoozebot-plugin-escaper']);
 
+    // Sampled as it starts serving, then every 5 s.
+    await daemon.waitForPlugin('escaper', (p) => p.memoryBytes !== null, { what: 'a memory sample' });
     const [listed] = await daemon.listCli();
     assert.ok((listed?.memoryBytes ?? 0) > 10 * 1024 * 1024, `memoryBytes ${listed?.memoryBytes}`);
     const metrics = (await httpRequest(daemon.socket, 'GET', '/metrics')).body;
@@ -142,7 +144,7 @@ test('"cgroups": false: process groups, said in status and at start', async (t) 
   const dir = await DaemonDir.create(t);
   await dir.addPlugin('local', LOCAL_PLUGIN);
   const daemon = await dir.start({ config: mergeConfig(FAST_CONFIG, { cgroups: false }) });
-  const [local] = await daemon.waitFor((ps: PluginStatus[]) => ps.length === 1 && ps[0]?.state === 'serving');
+  const [local] = await daemon.waitFor((ps: PluginStatus[]) => ps.length === 1 && ps[0]?.state === 'serving' && ps[0].memoryBytes !== null);
   const s = await status(daemon);
   assert.deepEqual(s.containment, { mode: 'process-group', detail: 'turned off in the config ("cgroups": false)', memory: 'rss' });
   const line = daemon.logs.find((l) => l.msg.startsWith('containment: process-group'));

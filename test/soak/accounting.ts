@@ -112,8 +112,8 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
       if (fault.ending === 'kill9') checkExit(check, fault, own);
       else if (fault.ending === 'unload') {
         check.expect(has(trs, 'unloaded', 'unloaded by request'), 'unloaded by request');
-        check.expect(has(trs, 'serving', 'loaded by request'), 'serving again after plugins load');
-      } else check.expect(has(trs, 'serving', 'restarted by request'), 'serving again after plugins restart');
+        check.expect(has(trs, 'starting', 'loaded by request'), 'started again by plugins load');
+      } else check.expect(has(trs, 'stopping', 'restarted by request'), 'stopped for plugins restart');
       break;
     }
     case 'flood': {

@@ -292,9 +292,20 @@ async function childGone(record: FaultRecord, process_: { pid: number; startTime
   }
 }
 
-async function cli(ctx: FaultContext, ...args: string[]): Promise<void> {
+/**
+ * A lifecycle command as an operator runs it. It waits for the plugin to
+ * serve; when the new process fails to start (the daemon then treats that as
+ * a crash and restarts it), the command fails but the fault is not over:
+ * that is noted, and the caller waits for the daemon's own outcome.
+ */
+async function cli(ctx: FaultContext, record: FaultRecord, ...args: string[]): Promise<void> {
   const result = await runCli([...args, '--json', '--socket', ctx.run.socket]);
-  if (result.code !== 0) throw new Error(`snoozebot ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  if (result.code === 0) return;
+  if (result.code === 1 && /did not serve within|failed to start|is not serving|plugin \S+ failed: /.test(result.stderr)) {
+    record.notes.push(`snoozebot ${args.join(' ')}: ${result.stderr.trim().slice(0, 200)}`);
+    return;
+  }
+  throw new Error(`snoozebot ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
 }
 
 /**
@@ -323,13 +334,13 @@ async function escape(ctx: FaultContext, record: FaultRecord): Promise<void> {
     await afterCrash(ctx, record);
   } else {
     if (ending === 'unload') {
-      await cli(ctx, 'plugins', 'unload', record.plugin);
+      await cli(ctx, record, 'plugins', 'unload', record.plugin);
       await checkGone(record);
       await childGone(record, child, 'child');
       await childGone(record, escaped, 'setsid child');
-      await cli(ctx, 'plugins', 'load', record.plugin);
+      await cli(ctx, record, 'plugins', 'load', record.plugin);
     } else {
-      await cli(ctx, 'plugins', 'restart', record.plugin);
+      await cli(ctx, record, 'plugins', 'restart', record.plugin);
     }
     const status = await waitServingOrFailed(ctx.daemon, record.plugin, record.pid, RESOLVE_MS);
     await checkGone(record);

@@ -163,9 +163,9 @@ export class CgroupDir {
   }
 
   /** memory.current when the memory controller is on here, else undefined. */
-  memoryCurrentSync(): number | undefined {
+  async memoryCurrent(): Promise<number | undefined> {
     try {
-      const value = Number(readFileSync(`${this.path}/memory.current`, 'utf8').trim());
+      const value = Number((await readFile(`${this.path}/memory.current`, 'utf8')).trim());
       return Number.isSafeInteger(value) ? value : undefined;
     } catch {
       return undefined;

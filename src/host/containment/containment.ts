@@ -56,6 +56,12 @@ export interface LeftoverCgroup {
   readonly error?: string;
 }
 
+/** What release() did: the pids it killed, and why the cgroup could not be emptied or removed, if so. */
+export interface ReleaseOutcome {
+  readonly pids: readonly number[];
+  readonly error?: string;
+}
+
 /** How long a killed cgroup may take to empty. */
 const KILL_WAIT_MS = 2_000;
 
@@ -85,7 +91,7 @@ export class PluginCgroup {
   readonly #dir: CgroupDir;
   readonly #release: () => void;
   readonly #memoryCurrent: boolean;
-  #released: Promise<void> | undefined;
+  #released: Promise<ReleaseOutcome> | undefined;
 
   constructor(dir: CgroupDir, memoryCurrent: boolean, release: () => void) {
     this.#dir = dir;
@@ -112,13 +118,14 @@ export class PluginCgroup {
     await this.#dir.kill();
   }
 
-  /** memory.current, or the sum of the RSS of the processes in it. Synchronous: status() is. */
-  memoryBytes(): number {
+  /** memory.current, or the sum of the RSS of the processes in it. */
+  async memoryBytes(): Promise<number> {
     if (this.#memoryCurrent) {
-      const current = this.#dir.memoryCurrentSync();
+      const current = await this.#dir.memoryCurrent();
       if (current !== undefined) return current;
     }
-    return this.#dir.procsSync().reduce((sum, pid) => sum + rssBytes(pid), 0);
+    const sizes = await Promise.all((await this.#dir.procs()).map(rssBytes));
+    return sizes.reduce((sum, bytes) => sum + bytes, 0);
   }
 
   /**
@@ -127,20 +134,21 @@ export class PluginCgroup {
    * never throws (a cgroup that cannot be emptied is logged by the caller
    * from the error and retried by the next acquire).
    */
-  release(): Promise<{ pids: number[]; error?: string }> {
-    let outcome: { pids: number[]; error?: string } = { pids: [] };
-    this.#released ??= (async () => {
+  release(): Promise<ReleaseOutcome> {
+    this.#released ??= (async (): Promise<ReleaseOutcome> => {
+      let pids: number[] = [];
       try {
-        outcome = { pids: await this.#dir.killAll(KILL_WAIT_MS) };
+        pids = await this.#dir.killAll(KILL_WAIT_MS);
         await this.#dir.remove();
+        return { pids };
       } catch (error) {
-        outcome = { ...outcome, error: errorText(error) };
+        return { pids, error: errorText(error) };
       } finally {
         live.delete(this.#dir);
         this.#release();
       }
     })();
-    return this.#released.then(() => outcome);
+    return this.#released;
   }
 }
 

@@ -1,6 +1,6 @@
 // Containment of plugin processes: a cgroup v2 per plugin, or process groups.
 export { Containment, PluginCgroup } from './containment.js';
-export type { ContainmentLog, ContainmentMode, ContainmentOptions, ContainmentStatus, LeftoverCgroup } from './containment.js';
+export type { ContainmentLog, ContainmentMode, ContainmentOptions, ContainmentStatus, LeftoverCgroup, ReleaseOutcome } from './containment.js';
 export { CgroupDir, CgroupError } from './cgroup.js';
 export {
   cgroupDirectory,
