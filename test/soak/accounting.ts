@@ -11,6 +11,7 @@ import {
   crashReason,
   exits,
   isCallRetry,
+  isCgroupKilled,
   isGroupKilled,
   isHealthMiss,
   isNewInDirectory,
@@ -108,7 +109,7 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
       break;
     case 'escape': {
       // Both children outliving the plugin would have made processGone false (checked above).
-      check.expect(own.some(isGroupKilled), `the children ${fault.childPid} and ${fault.escapedPid} (setsid) killed with the plugin's cgroup`);
+      check.expect(own.some(isCgroupKilled), `the children ${fault.childPid} and ${fault.escapedPid} (setsid) killed with the plugin's cgroup (${fault.ending})`);
       if (fault.ending === 'kill9') checkExit(check, fault, own);
       else if (fault.ending === 'unload') {
         check.expect(has(trs, 'unloaded', 'unloaded by request'), 'unloaded by request');
