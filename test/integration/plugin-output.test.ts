@@ -46,12 +46,17 @@ test('GRPCStdio lines share the per-process budget: a console.log flood is cut a
   const plugin = new PluginProcess({ path: chattyPlugin(), env: { CHATTY_LINES: String(FLOOD) }, socketParentDir: sockets.dir, logger });
   try {
     await plugin.start();
+    const t0 = performance.now();
     await plugin.client.instanceInfo();
     const relayed = () => lines.filter((l) => l.stream === 'stdout' && l.msg.startsWith('chatty ')).length;
     const dropped = () => lines.filter((l) => typeof l.dropped === 'number').reduce((sum, l) => sum + Number(l.dropped), 0);
     // Every line is either logged or counted; the count comes within a second of the flood's end.
     await eventually(`${FLOOD + 1} lines logged or counted (logged ${relayed()}, dropped ${dropped()})`, () => relayed() + dropped() >= FLOOD + 1);
-    assert.ok(relayed() <= DEFAULTS.logLinesBurst + DEFAULTS.logLinesPerSecond * 5, `logged ${relayed()} of ${FLOOD + 1} relayed lines`);
+    // The burst, then the rate for as long as the lines kept coming (a loaded machine stretches that).
+    const seconds = (performance.now() - t0) / 1000;
+    const allowed = DEFAULTS.logLinesBurst + Math.ceil(DEFAULTS.logLinesPerSecond * (seconds + 1));
+    assert.ok(relayed() <= allowed, `logged ${relayed()} of ${FLOOD + 1} relayed lines in ${seconds.toFixed(1)} s; at most ${allowed} allowed`);
+    assert.ok(relayed() < FLOOD / 2, `logged ${relayed()} of ${FLOOD + 1}: most of the flood must be dropped`);
     assert.ok(dropped() > 0);
     assert.equal(relayed() + dropped(), FLOOD + 1);
     const report = lines.find((l) => typeof l.dropped === 'number');
