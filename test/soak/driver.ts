@@ -18,6 +18,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DaemonStatus, PluginStatus } from '../../src/daemon/types.js';
+import { assertCgroupsGone } from '../helpers/cgroups.js';
 import { runCli } from '../helpers/daemon.js';
 import { buildGoInterop } from '../interop/go-build.js';
 import { accountFaults } from './accounting.js';
@@ -263,6 +264,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     for (const x of afterStop.stopped) problems.push(`stopped process left: ${x}`);
     const tmpAfterStop = await strayTmpEntries(run, daemon, []);
     if (tmpAfterStop.length > 0) problems.push(`in the daemon's TMPDIR after it stopped: ${briefList(tmpAfterStop)}`);
+    // A daemon that stopped cleanly leaves none of its cgroups.
+    await assertCgroupsGone(run.stateDir, exit?.code === 0).catch((error: unknown) => problems.push((error as Error).message));
 
     const ownErrors = daemon
       .ownLines()
@@ -327,6 +330,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     if (scanTimer !== undefined) clearInterval(scanTimer);
     process.removeListener('exit', stopOnExit);
     if (daemon.exitInfo === undefined) await daemon.stop().catch(() => undefined);
+    // A run cut short (a deadline, a timeout) leaves no cgroup behind either.
+    await assertCgroupsGone(run.stateDir, false).catch(() => undefined);
     // Kept for a post-mortem when anything went wrong, with the daemon's log in it.
     if (completed && problems.length === 0) await run.remove();
     else await writeFile(join(run.root, 'daemon-log.jsonl'), daemon.lines.map((l) => JSON.stringify(l)).join('\n')).catch(() => undefined);
