@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { defaultStartConcurrency } from '../src/daemon/supervisor/start-gate.js';
 import { buildGoInterop } from '../test/interop/go-build.js';
 import type { GoBuild } from '../test/interop/go-build.js';
+import type { Containment } from '../src/host/containment/index.js';
 import { cpuModel, goVersion, loadAverage, nproc } from './machine.js';
 import { footprintRowIds, measureFootprint } from './footprint.js';
 import { emptyGoHostSamples, runGoHostInto } from './measure-go-host.js';
@@ -29,6 +30,8 @@ import type { BareDaemonSamples, DaemonSamples } from './measure-daemon.js';
 import { emptyParallelFloorSamples, runParallelInto, timeForkExecs } from './measure-floor.js';
 import { emptyBundleSizes, measureBundleSizes, pluginPath } from './measure-clouds.js';
 import type { BundleSizes } from './measure-clouds.js';
+import { benchContainment, emptyContainmentSamples, runDaemonRestarts, runHostCycles, runSpawnMoves } from './measure-containment.js';
+import type { ContainmentSamples } from './measure-containment.js';
 import { emptyIdleSamples, IDLE_SAMPLES, measureIdleInto } from './measure-idle.js';
 import { INTEROP_ROWS, interopGroup, interopMatrixLines, measureInterop } from './measure-interop.js';
 import type { IdleSamples } from './measure-idle.js';
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
   const tsGcp = new Series<TsHostSamples>('TS host → gcp', emptyTsHostSamples(), feeds(['m2']));
   const tsAzure = new Series<TsHostSamples>('TS host → azure', emptyTsHostSamples(), feeds(['m3']));
   const bundles = new Series<BundleSizes>('bundle sizes', emptyBundleSizes(), feeds(['z1', 'z2', 'z3', 'z4']));
-  const floorLocal = new Series<number[]>('fork/exec local', [], feeds(['r1', 'b', 'c', 'h1', 's5']));
+  const floorLocal = new Series<number[]>('fork/exec local', [], feeds(['r1', 'b', 'c', 'h1', 's5', 'c1']));
   const floorGo = new Series<number[]>('fork/exec Go plugin', [], feeds(['r2', 'f', 'j'], true));
   const floorAws = new Series<number[]>('fork/exec aws', [], feeds(['r3', 'm']));
   const cli = join(ROOT, 'bin/snoozebot');
@@ -236,9 +239,13 @@ async function main(): Promise<void> {
   const scale = new Series<ScaleSamples>(`daemon, ${N} local plugins`, emptyScaleSamples(), feeds(['s1', 's2', 's3', 's4', 's5']));
   const idle = new Series<IdleSamples>('idle monitor', emptyIdleSamples(), feeds(['n1', 'n2', 'n3', 'n4']));
   const crowd = new Series<CrowdSamples>('idle monitor, 20 sessions and 50 interfaces', emptyCrowdSamples(), feeds(['n5']));
+  // Issue 12: a cgroup per plugin against process groups (bench/measure-containment.ts).
+  const containmentWanted = feeds(['c1', 'c2', 'c3', 'c4']);
+  const cgroups = containmentWanted === undefined ? await benchContainment() : containmentWanted;
+  const contained = new Series<ContainmentSamples>('cgroup vs process group', emptyContainmentSamples(), typeof cgroups === 'string' ? cgroups : undefined);
   const allSeries: Pick<Series<unknown>, 'name' | 'error'>[] = [
     nodeNoop, goLocal, goLocalMtls, goGo, tsGo, tsLocal, tsAws, floorLocal, floorGo, floorAws,
-    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle, crowd,
+    daemonGo, daemonLocal, bareDaemon, gatedFloor, parallelFloor, scale, idle, crowd, contained,
   ];
   const interopSkip = feeds(INTEROP_ROWS, true);
   for (const id of footprintRowIds()) known.add(id);
@@ -267,6 +274,7 @@ async function main(): Promise<void> {
   await floorLocal.step(() => timeForkExecs(LOCAL_PLUGIN, 2).then(() => undefined));
   await floorGo.step(() => timeForkExecs(goBin.plugin, 2).then(() => undefined));
   await floorAws.step(() => timeForkExecs(AWS_PLUGIN, 2).then(() => undefined));
+  await contained.step(() => runHostCycles(emptyContainmentSamples(), cgroups as Containment, LOCAL_PLUGIN, 1));
   const warmupStart = warmLocal.startToFirstRpc[0];
 
   // Each series alternates with its reference and its floor:
@@ -293,6 +301,8 @@ async function main(): Promise<void> {
     // Issue 15, the same way: no metadata server or cloud API is involved.
     await tsGcp.step((s) => runTsHostCyclesInto(s, pluginPath(ROOT, 'gcp'), CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
     await tsAzure.step((s) => runTsHostCyclesInto(s, pluginPath(ROOT, 'azure'), CONFIG.cycles, { warmupRpcs: 0, timedRpcs: 0 }));
+    await contained.step((s) => runHostCycles(s, cgroups as Containment, LOCAL_PLUGIN, CONFIG.cycles));
+    await contained.step((s) => runSpawnMoves(s, cgroups as Containment, 20));
   }
 
   // Issue 4: the daemon, measured after the rest (it starts 20 plugins at once).
@@ -301,6 +311,9 @@ async function main(): Promise<void> {
   if (daemonLocal.usable) log('daemon: no plugins, then 20 local plugins: RSS and API latency…');
   await bareDaemon.step((s) => measureBare(s, ROOT, cli, 500));
   await daemonLocal.step((s) => measureTwenty(s, ROOT, cli, LOCAL_PLUGIN, 500));
+  if (contained.usable) log('daemon: kill -9 → serving again, cgroups on and off…');
+  await contained.step((s) => runDaemonRestarts(s, ROOT, cli, LOCAL_PLUGIN, 30));
+  if (typeof cgroups === 'object') await cgroups.close();
 
   // Issue 7: N plugins under one daemon, each round beside N plain execs at once and a bare daemon.
   for (let round = 1; round <= CONFIG.scaleRounds && scale.usable; round++) {
@@ -429,6 +442,37 @@ async function main(): Promise<void> {
         crowd,
         (s) => s.crowdCpu,
         { label: 'n1 (plain sample)', series: crowd, pick: (s: CrowdSamples) => s.plainCpu },
+      ),
+    ],
+  };
+
+  const containmentGroup: Group = {
+    title: 'Issue 12: a cgroup per plugin, against process groups',
+    rows: [
+      row(
+        { id: 'c1', label: 'TS host → local in its own cgroup: start → first RPC', target: { kind: 'ratio', max: 1.2 }, note: `cgroup made, /bin/sh enters it and execs the plugin; reference: the same without containment (process group), cycle by cycle; ${interleave}` },
+        contained,
+        (s) => s.cgroupStart,
+        { label: 'process group', series: contained, pick: (s: ContainmentSamples) => s.groupStart },
+        localFloor,
+      ),
+      row(
+        { id: 'c2', label: 'the move: /bin/true through the cgroup wrapper, spawn → exit', target: { kind: 'info' }, note: `/bin/sh writes its pid into cgroup.procs, then execs /bin/true; mkdir and rmdir of the cgroup not timed; reference: /bin/true spawned plainly, in turn; ${CONFIG.rounds} rounds × 20` },
+        contained,
+        (s) => s.wrappedSpawn,
+        { label: '/bin/true', series: contained, pick: (s: ContainmentSamples) => s.plainSpawn },
+      ),
+      row(
+        { id: 'c3', label: 'TS host stop(), local plugin in its own cgroup', target: { kind: 'info' }, note: 'Shutdown, then cgroup.kill of what is left, wait until empty, rmdir; reference: the same stop by process group' },
+        contained,
+        (s) => s.cgroupStop,
+        { label: 'process group', series: contained, pick: (s: ContainmentSamples) => s.groupStop },
+      ),
+      row(
+        { id: 'c4', label: 'daemon: kill -9 of a serving local plugin → serving again, cgroups on', target: { kind: 'ratio', max: 1.2 }, note: '30 kills, each alternating with one on a second daemon with "cgroups": false (the reference); from kill() to the "serving" log line (ms timestamps)' },
+        contained,
+        (s) => s.cgroupRestart,
+        { label: '"cgroups": false', series: contained, pick: (s: ContainmentSamples) => s.groupRestart },
       ),
     ],
   };
@@ -644,6 +688,7 @@ async function main(): Promise<void> {
     },
     idleGroup,
     interopGroup(interop),
+    containmentGroup,
     {
       title: 'Issue 7: floors (plain fork/exec → handshake line)',
       rows: [

@@ -71,6 +71,7 @@ function options(): SoakOptions {
     deadlineMs: Math.max(base.deadlineMs, faults * 1_500),
     verbose: values.verbose ?? false,
     requireGo: (values['require-go'] ?? false) || Boolean(process.env.CI),
+    requireCgroups: Boolean(process.env.CI),
   };
 }
 

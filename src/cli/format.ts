@@ -1,9 +1,29 @@
 // Pure text formatting for the CLI's human output: tables, key: value blocks,
 // durations. No I/O; `now` is a parameter so the output is testable.
 import { humanizeDuration } from '../daemon/duration.js';
-import type { DaemonStatus, InstanceRecord, PluginStatus } from '../daemon/types.js';
+import type { ContainmentStatus, DaemonStatus, InstanceRecord, PluginStatus } from '../daemon/types.js';
 
 const NONE = '-';
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** Bytes in binary units: 512 B, 1.5 KiB, 42 MiB. */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const shown = unit === 0 || value >= 10 ? String(Math.round(value)) : value.toFixed(1);
+  return `${shown} ${BYTE_UNITS[unit]}`;
+}
+
+/** "cgroup (/sys/fs/cgroup/…)" or "process-group (why)"; a daemon too old to say is "unknown". */
+export function formatContainment(containment: ContainmentStatus | undefined): string {
+  if (containment === undefined) return 'unknown (this daemon does not report it)';
+  return `${containment.mode} (${containment.detail})`;
+}
 
 /** Left-aligned columns separated by two spaces; the last column is never padded. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
@@ -104,6 +124,8 @@ export function formatPluginInfo(p: PluginStatus, now: Date): string {
     ['api', p.api ?? NONE],
     ['tls', formatTls(p)],
     ['next start', p.nextStartAt ?? NONE],
+    // Optional chaining: an older daemon does not send the field.
+    ['memory', p.memoryBytes === null || p.memoryBytes === undefined ? NONE : formatBytes(p.memoryBytes)],
     ['last error', p.lastError === null || p.lastError === '' ? NONE : p.lastError.replace(/\n/g, '\n  ')],
   ]);
 }
@@ -120,6 +142,7 @@ export function formatStatus(s: Omit<DaemonStatus, 'idle'>): string {
     ['plugins dir', s.pluginsDir],
     ['state dir', s.stateDir],
     ['socket', s.socket],
+    ['containment', formatContainment((s as Partial<Pick<DaemonStatus, 'containment'>>).containment)],
   ]);
 }
 

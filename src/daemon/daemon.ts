@@ -21,11 +21,13 @@ import type { Logger } from 'pino';
 import { HostError } from '../host/errors.js';
 import type { CloudProviderClient } from '../host/cloud-provider-client.js';
 import { VERSION } from '../version.js';
+import type { Containment } from '../host/containment/index.js';
 import { actFailure } from './act-failure.js';
 import { startApiServer } from './api/server.js';
 import type { ApiServer } from './api/server.js';
 import { isPluginEnabled, pluginSettings } from './config/index.js';
 import type { DaemonConfig } from './config/index.js';
+import { startContainment } from './containment.js';
 import { DaemonError, validatePluginName } from './errors.js';
 import { createAnnouncer } from './idle/announce.js';
 import { IdleMonitor } from './idle/monitor.js';
@@ -33,7 +35,7 @@ import type { StopRoute } from './idle/monitor.js';
 import { bootTime, IdleSampler } from './idle/sampler.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
-import { inspectPlugin, scanPluginDir, watchPluginDir } from './plugin-dir/index.js';
+import { inspectPlugin, scanPluginDir, trustVerifier, watchPluginDir } from './plugin-dir/index.js';
 import type { PluginDirWatcher } from './plugin-dir/index.js';
 import { StateStore, readProcStat, reapLeftovers } from './state/index.js';
 import { WantedStore } from './state/wanted.js';
@@ -77,6 +79,8 @@ export class Daemon implements DaemonControl {
   readonly #startGate = new StartGate();
   readonly #idle: IdleMonitor;
   #api: ApiServer | undefined;
+  /** Set up first thing in #start, before any plugin process exists. */
+  #containment: Containment | undefined;
   #watcher: PluginDirWatcher | undefined;
   /** Set the moment a stop is asked for, before anything awaits. */
   #shuttingDown = false;
@@ -103,11 +107,18 @@ export class Daemon implements DaemonControl {
     this.#socketParentDir = options.socketParentDir;
     this.#idle = this.#createIdleMonitor();
     this.#metrics.bindIdle(() => this.#idle.status());
+    this.#metrics.bindPluginMemory(() => this.listPlugins());
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(options);
-    await daemon.#start();
+    try {
+      await daemon.#start();
+    } catch (error) {
+      // A start that fails leaves no cgroup behind either.
+      await daemon.#containment?.close();
+      throw error;
+    }
     return daemon;
   }
 
@@ -121,6 +132,8 @@ export class Daemon implements DaemonControl {
       { version: VERSION, pluginsDir: config.pluginsDir, socket: config.socket, dryRun: config.dryRun, config: config.configPath },
       'snoozebot daemon starting',
     );
+    // First: it empties the cgroups a killed predecessor left, and moves the daemon into its own leaf.
+    this.#containment = await startContainment(config, this.#log);
     const reaped = await reapLeftovers(this.#store, { log: this.#log });
     if (reaped.killed.length > 0) this.#log.warn({ killed: reaped.killed }, 'killed plugin processes left by a previous daemon');
     const wanted = await this.#wantedStore.load();
@@ -129,7 +142,14 @@ export class Daemon implements DaemonControl {
     }
     await this.#inDirectoryOrder(() => this.#scan());
     try {
-      this.#api = await startApiServer({ socketPath: config.socket, control: this, metrics: this.#metrics, logger: this.#log });
+      this.#api = await startApiServer({
+        socketPath: config.socket,
+        socketGroup: config.socketGroup,
+        maxConnections: config.maxConnections,
+        control: this,
+        metrics: this.#metrics,
+        logger: this.#log,
+      });
     } catch (error) {
       await this.#stopPlugins('the API could not start');
       throw error;
@@ -201,6 +221,7 @@ export class Daemon implements DaemonControl {
       await this.#stopPlugins(reason);
       await Promise.allSettled([...this.#stateWrites]);
       await this.#api?.close();
+      await this.#containment?.close();
       this.#log.info('snoozebot daemon stopped');
     })();
     return this.#stopping;
@@ -325,6 +346,8 @@ export class Daemon implements DaemonControl {
       wanted: this.#initialWanted(name),
       logger: this.#log,
       startGate: this.#startGate,
+      verify: trustVerifier(this.#uid, () => this.#pins()[name]),
+      ...(this.#containment === undefined ? {} : { containment: this.#containment }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
       hooks: {
         onTransition: (status) => {
@@ -456,6 +479,7 @@ export class Daemon implements DaemonControl {
       shuttingDown: this.#shuttingDown,
       defaultProvider: this.#defaultProviderName() ?? null,
       idle: this.#idle.status(),
+      containment: this.#containment?.status ?? { mode: 'process-group', detail: 'not set up yet', memory: 'rss' },
       plugins: {
         total: plugins.length,
         serving: plugins.filter((s) => s === 'serving').length,

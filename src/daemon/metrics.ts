@@ -74,6 +74,8 @@ export interface Metrics {
   bindIdle(status: () => IdleStatus): void;
   /** One stop by the idle monitor. */
   countIdleStop(outcome: StopOutcome['outcome']): void;
+  /** Where the per-plugin memory gauge reads from at scrape time: bytes by plugin, null for one with no process. */
+  bindPluginMemory(memory: () => ReadonlyArray<{ readonly name: string; readonly memoryBytes: number | null }>): void;
 }
 
 /** How often the event-loop delay histogram (nodejs_eventloop_lag_*) takes a sample. */
@@ -158,6 +160,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  let pluginMemory: (() => ReadonlyArray<{ readonly name: string; readonly memoryBytes: number | null }>) | undefined;
+  new Gauge({
+    name: 'snoozebot_plugin_memory_bytes',
+    help: "Memory of each running plugin and everything it started: its cgroup's memory.current, else the sum of their RSS",
+    labelNames: ['plugin'] as const,
+    registers: [registry],
+    collect() {
+      if (pluginMemory === undefined) return;
+      // Read at scrape time; a plugin without a process has no series.
+      this.reset();
+      for (const p of pluginMemory()) if (p.memoryBytes !== null) this.set({ plugin: p.name }, p.memoryBytes);
+    },
+  });
+
   // The (method, outcome) pairs seen per plugin, so removePlugin can drop them
   // (prom-client removes histogram series by their full label set only).
   const rpcSeries = new Map<string, Set<string>>();
@@ -195,6 +211,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     countIdleStop(outcome) {
       idleStops.inc({ outcome });
+    },
+    bindPluginMemory(memory) {
+      pluginMemory = memory;
     },
   };
 }

@@ -1,10 +1,11 @@
 // What the daemon shows of itself and its plugins: the shapes the API serves
 // and the CLI prints (docs/architecture.md, "Plugin states in the daemon").
 import type { InstanceRecord } from '../host/cloud-provider-client.js';
+import type { ContainmentStatus } from '../host/containment/index.js';
 import type { IdleStatus } from './idle/status.js';
 import type { ObservedState, WantedState } from './supervisor/states.js';
 
-export type { InstanceRecord };
+export type { ContainmentStatus, InstanceRecord };
 
 /** Observed state: what the plugin's process does (supervisor/states.ts has the diagram). */
 export type PluginState = ObservedState;
@@ -55,6 +56,8 @@ export interface PluginStatus {
   readonly tls: boolean | null;
   /** ISO-8601 time of the next start attempt while in backoff. */
   readonly nextStartAt: string | null;
+  /** Memory of the plugin and everything it started (cgroup memory.current, else the sum of RSS); null without a process. */
+  readonly memoryBytes: number | null;
 }
 
 export interface DaemonStatus {
@@ -71,6 +74,8 @@ export interface DaemonStatus {
   readonly defaultProvider: string | null;
   readonly plugins: { readonly total: number; readonly serving: number; readonly failed: number };
   readonly idle: IdleStatus;
+  /** How plugins are kept together: each in its own cgroup, or by process group (and why). */
+  readonly containment: ContainmentStatus;
 }
 
 export interface InstanceAnswer {

@@ -74,7 +74,7 @@ export async function diagnosePlugin(options: DiagnoseOptions): Promise<Diagnosi
       if (error instanceof HostError && error.code === 'PLUGIN_FOREIGN') return failed('cookie', error, probe.ms);
       const cookie = cookieStep(probe);
       if (cookie !== undefined) steps.push(cookie);
-      return failed(failedStartStep(plugin), error);
+      return failed(failedStartStep(plugin, error), error);
     }
     const cookie = cookieStep(probe);
     if (cookie !== undefined) steps.push(cookie);
@@ -88,7 +88,12 @@ export async function diagnosePlugin(options: DiagnoseOptions): Promise<Diagnosi
       ms: round(timings.handshakeMs - timings.spawnedMs),
       detail: `core ${handshake.coreVersion}, app version ${handshake.appVersion}, ${handshake.protocol}`,
     });
-    steps.push({ step: 'address', ok: true, ms: 0, detail: `${handshake.network} ${handshake.address}` });
+    steps.push({
+      step: 'address',
+      ok: true,
+      ms: 0,
+      detail: `${handshake.network} ${handshake.address} (${handshake.network === 'unix' ? 'inside the socket directory made for this start' : 'loopback, in the offered port range'})`,
+    });
     steps.push({
       step: 'tls',
       ok: true,
@@ -182,7 +187,8 @@ function describeExitInfo(plugin: PluginProcess): string {
 }
 
 /** A failed start is placed by how far the plugin got. */
-function failedStartStep(plugin: PluginProcess): string {
+function failedStartStep(plugin: PluginProcess, error: unknown): string {
+  if (error instanceof HostError && error.code === 'PLUGIN_ADDRESS') return 'address';
   if (plugin.pid === undefined) return 'spawn';
   return plugin.handshake === undefined ? 'handshake' : 'health';
 }

@@ -5,10 +5,16 @@ import type { Delivery } from './delivery.js';
 
 export type HostErrorCode =
   | 'PLUGIN_NOT_FOUND'
+  /** The host's verify hook refused the file (trust check); the supervisor moves the plugin to `refused`. */
+  | 'PLUGIN_UNTRUSTED'
   | 'PLUGIN_CHECKSUM'
   | 'PLUGIN_SPAWN'
   | 'PLUGIN_EXITED_EARLY'
   | 'PLUGIN_HANDSHAKE'
+  /** The handshake named an address outside what this start offered (its socket directory, loopback TCP in the port range). */
+  | 'PLUGIN_ADDRESS'
+  /** The plugin's cgroup could not be made, entered or emptied. */
+  | 'PLUGIN_CONTAINMENT'
   | 'PLUGIN_START_TIMEOUT'
   | 'PLUGIN_UNHEALTHY'
   | 'PLUGIN_STOPPED'

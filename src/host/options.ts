@@ -1,5 +1,6 @@
 // How to start one plugin, with the defaults of docs/architecture.md.
 import type { Logger } from 'pino';
+import type { Containment } from './containment/index.js';
 
 export interface StopTimeouts {
   /** Wait after GRPCController.Shutdown before SIGTERM. */
@@ -22,6 +23,17 @@ export interface PluginProcessOptions {
   readonly appVersions?: readonly number[];
   /** go-plugin's AutoMTLS: both sides make a throwaway certificate and trust only each other's. */
   readonly autoMtls?: boolean;
+  /**
+   * Called with the path right before every spawn; throws to refuse the start
+   * (the daemon's trust check, throwing HostError PLUGIN_UNTRUSTED). The host
+   * knows no trust rules of its own: they are the daemon's policy.
+   */
+  readonly verify?: (path: string) => Promise<void>;
+  /**
+   * Where the process and everything it forks are kept: its own cgroup when
+   * this containment has cgroups, else (or without one) its process group.
+   */
+  readonly containment?: Containment;
   /** Expected SHA-256 of the executable (hex); a mismatch refuses to start it. */
   readonly sha256?: string;
   readonly startTimeoutMs?: number;

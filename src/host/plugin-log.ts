@@ -1,6 +1,8 @@
 // Reads a plugin's stderr lines as logs. go-plugin plugins (Go or ours) write
 // hclog JSON: "@level", "@message", "@timestamp", "@module" and free fields;
 // anything else is a plain line, logged at info. Pure: returns what to log.
+// The fields are the plugin's, whatever their names: the host logs them under
+// one key of their own (pluginFields), never among its own.
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -36,10 +38,7 @@ export function parsePluginLogLine(line: string): PluginLogEntry {
       if (typeof record['@message'] === 'string') {
         const level = LEVELS[String(record['@level']).toLowerCase()] ?? 'info';
         const fields: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(record)) {
-          // Field names that would collide with our own log keys are kept, but prefixed.
-          if (!ENVELOPE.has(key)) fields[key === 'plugin' || key === 'msg' || key === 'level' ? `plugin.${key}` : key] = value;
-        }
+        for (const [key, value] of Object.entries(record)) if (!ENVELOPE.has(key)) fields[key] = value;
         return { level, message: record['@message'], fields };
       }
     }

@@ -1,12 +1,15 @@
 // One plugin process, from spawn to the last reaped child: go-plugin's client
-// side. start() spawns the executable as the leader of its own process group,
-// reads the handshake from stdout, connects and waits for health "plugin" to
-// be SERVING. stop() asks politely (GRPCController.Shutdown), then SIGTERM,
-// then SIGKILL to the whole group, and removes the socket directory. An
-// unexpected exit is reported as an `exited` event and cleaned up the same way.
+// side. start() spawns the executable as the leader of its own process group
+// (and, with a cgroup containment, inside its own cgroup from before it
+// execs), reads the handshake from stdout, checks the address it names,
+// connects and waits for health "plugin" to be SERVING. stop() asks politely
+// (GRPCController.Shutdown), then SIGTERM, then SIGKILL to everything it
+// started (cgroup.kill, or its process group), and removes the socket
+// directory and the cgroup. An unexpected exit is reported as an `exited`
+// event and cleaned up the same way.
 import { EventEmitter } from 'node:events';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -16,6 +19,7 @@ import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, isHandshakeError, recognizeCookie
 import type { Handshake } from '../handshake/index.js';
 import { StdioData_Channel as StdioChannel } from '../gen/plugin/grpc_stdio_pb.js';
 import type { EphemeralCertificate } from '../wire/certificate.js';
+import { addressProblem, isInside } from './address-policy.js';
 import { verifyChecksum } from './checksum.js';
 import { CloudProviderClient } from './cloud-provider-client.js';
 import { CallError, PluginConnection, ServingStatus } from './connection.js';
@@ -25,7 +29,11 @@ import { scanStdoutLine } from './handshake-scanner.js';
 import { LineSplitter, LineTail } from './line-splitter.js';
 import { DEFAULTS } from './options.js';
 import type { PluginProcessOptions, StopTimeouts } from './options.js';
-import { LineBudget } from './line-budget.js';
+import { OutputBudget } from './output-budget.js';
+import { ENTER_FAILED, WRAPPER_NAME, wrapInCgroup } from './containment/index.js';
+import type { PluginCgroup } from './containment/index.js';
+import { MemorySampler } from './memory-sampler.js';
+import { processTreeRss } from './process-memory.js';
 import { parsePluginLogLine, renderPluginLogLine } from './plugin-log.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-group.js';
 
@@ -74,6 +82,10 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   #exit: Promise<ExitInfo> | undefined;
   #exited: ExitInfo | undefined;
   #socketDir: string | undefined;
+  /** The socket directory with symlinks resolved: what a unix handshake address must be inside. */
+  #socketDirReal: string | undefined;
+  /** Its own cgroup, from the preflight until the teardown has emptied and removed it. */
+  #cgroup: PluginCgroup | undefined;
   #connection: PluginConnection | undefined;
   #client: CloudProviderClient | undefined;
   #handshake: Handshake | undefined;
@@ -81,6 +93,10 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   #stopping: Promise<void> | undefined;
   #abortStart: ((error: HostError) => void) | undefined;
   #force = false;
+  /** Its memory while it serves, sampled in the background. */
+  #memory: MemorySampler | undefined;
+  /** Every line the process prints, on its pipes or over GRPCStdio, is logged only within this. */
+  readonly #output: OutputBudget;
   /** Settles once start() has returned or thrown (and cleaned up after itself). */
   #startSettled: Promise<void> | undefined;
 
@@ -92,6 +108,12 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.#stopTimeouts = { ...DEFAULTS.stopTimeouts, ...options.stopTimeouts };
     this.#stderrTail = new LineTail(options.stderrTailLines ?? DEFAULTS.stderrTailLines);
     this.#stdoutNoise = new LineTail(3);
+    this.#output = new OutputBudget(DEFAULTS.logLinesPerSecond, DEFAULTS.logLinesBurst, (dropped, budget) => {
+      this.#log.warn(
+        { dropped },
+        `dropped ${dropped} lines of plugin output: more than ${budget.perSecond} lines/s (after a burst of ${budget.burst})`,
+      );
+    });
   }
 
   get state(): PluginProcessState {
@@ -117,6 +139,21 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
   /** Settles when the process has exited; never, for one that was never spawned. One promise, so waiting adds no listener. */
   exited(): Promise<ExitInfo> {
     return this.#exit ?? NEVER;
+  }
+
+  /** The plugin's cgroup directory while it has one (cgroup containment). */
+  get cgroup(): string | undefined {
+    return this.#cgroup?.path;
+  }
+
+  /**
+   * Bytes of memory the plugin and what it started use (memory.current of
+   * its cgroup, else the sum of their RSS), as of the last sample (every
+   * MEMORY_SAMPLE_MS while it serves); undefined when it does not serve or
+   * has not been sampled yet.
+   */
+  memoryBytes(): number | undefined {
+    return this.#state === 'serving' ? this.#memory?.latest : undefined;
   }
 
   /** The plugin's last stderr lines. */
@@ -163,6 +200,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       const handshakeMs = since();
       this.#handshake = handshake;
       this.#log.debug({ network: handshake.network, address: handshake.address, tls: handshake.serverCert !== undefined }, 'plugin handshake');
+      await Promise.race([this.#checkAddress(handshake), aborted]);
       if (tls !== undefined && handshake.serverCert === undefined) {
         throw new HostError(
           'PLUGIN_INCOMPATIBLE',
@@ -182,6 +220,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       this.#timings = { spawnedMs, handshakeMs, servingMs: since() };
       this.#state = 'serving';
       this.#consumeStdio(this.#connection);
+      this.#sampleMemory();
       this.#log.info({ pluginPid: this.#pid, ms: this.#timings.servingMs }, 'plugin serving');
     } catch (error) {
       const failure = this.#asHostError(error);
@@ -239,6 +278,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
 
   async #preflight(): Promise<void> {
     const { path } = this.#options;
+    if (this.#options.verify !== undefined) await this.#options.verify(path);
     const info = await stat(path).catch(() => undefined);
     if (info === undefined) throw new HostError('PLUGIN_NOT_FOUND', `plugin ${this.name}: ${path} does not exist`);
     if (!info.isFile()) throw new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${path} is not a regular file`);
@@ -246,7 +286,39 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       throw new HostError('PLUGIN_SPAWN', `plugin ${this.name}: ${path} is not executable (chmod 755 it)`);
     });
     if (this.#options.sha256 !== undefined) await verifyChecksum(path, this.#options.sha256);
+    const containment = this.#options.containment;
+    if (containment?.enabled) {
+      try {
+        this.#cgroup = await containment.acquire(this.name);
+      } catch (error) {
+        throw new HostError('PLUGIN_CONTAINMENT', `plugin ${this.name}: cannot make its cgroup: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      }
+    }
     this.#socketDir = await mkdtemp(join(this.#options.socketParentDir ?? tmpdir(), 'snoozebot-host-'));
+    this.#socketDirReal = await realpath(this.#socketDir);
+  }
+
+  /** Throws PLUGIN_ADDRESS unless the handshake names an endpoint this start offered (address-policy.ts). */
+  async #checkAddress(handshake: Handshake): Promise<void> {
+    const socketDir = this.#socketDirReal ?? this.#socketDir ?? tmpdir();
+    let problem = addressProblem(handshake.network, handshake.address, {
+      socketDir,
+      portRange: this.#options.portRange ?? DEFAULTS.portRange,
+    });
+    if (problem === undefined && handshake.network === 'unix') {
+      // Lexically inside is not enough: a symlink in there could lead to another plugin's socket.
+      const real = await realpath(handshake.address).catch(() => undefined);
+      if (real === undefined) problem = ', which does not exist';
+      else if (!isInside(socketDir, real)) problem = `, which leads to ${real} outside the socket directory made for this start (${socketDir})`;
+      else if (!(await lstat(real)).isSocket()) problem = ', which is not a socket';
+    }
+    if (problem !== undefined) {
+      throw new HostError('PLUGIN_ADDRESS', `plugin ${this.name} announced address ${handshake.address}${problem}`, {
+        stderrTail: this.stderrTail(),
+      });
+    }
   }
 
   async #clientCertificate(): Promise<EphemeralCertificate> {
@@ -272,7 +344,12 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       socketDir: this.#socketDir ?? tmpdir(),
       clientCertPem: tls?.certPem,
     });
-    const child = execa(options.path, [...(options.args ?? [])], {
+    // Inside its cgroup from before it execs (spawn-wrapper.ts), or as it is.
+    const command =
+      this.#cgroup === undefined
+        ? { file: options.path, args: [...(options.args ?? [])] }
+        : wrapInCgroup(this.#cgroup.procsFile, options.path, options.args ?? []);
+    const child = execa(command.file, command.args, {
       env,
       extendEnv: false,
       // Its own process group, so stop() can signal the plugin and all it forked at once.
@@ -317,42 +394,16 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     );
 
     const maxLine = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
-    // One budget for both streams: a flood on either is the same problem for the daemon's log.
-    const budget = new LineBudget(DEFAULTS.logLinesPerSecond, DEFAULTS.logLinesBurst);
-    const reportDropped = (dropped: number) => {
-      if (dropped > 0) {
-        this.#log.warn(
-          { dropped },
-          `dropped ${dropped} lines of plugin output: more than ${budget.perSecond} lines/s (after a burst of ${budget.burst})`,
-        );
-      }
-    };
-    // A plugin that floods and then falls silent still gets its count reported, a second later.
-    let flushTimer: NodeJS.Timeout | undefined;
-    const withinBudget = (): boolean => {
-      const verdict = budget.take(Date.now());
-      reportDropped(verdict.droppedBefore);
-      if (!verdict.log && flushTimer === undefined) {
-        flushTimer = setTimeout(() => {
-          flushTimer = undefined;
-          reportDropped(budget.flush());
-        }, 1_000);
-        flushTimer.unref();
-      }
-      return verdict.log;
-    };
+    // One budget for both pipes and GRPCStdio (output-budget.ts).
+    const withinBudget = () => this.#output.allow();
     // 'close', not 'exit': the last lines of the pipes may arrive after the exit.
-    child.once('close', () => {
-      clearTimeout(flushTimer);
-      reportDropped(budget.flush());
-    });
+    child.once('close', () => this.#output.close());
     const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
       // The tail keeps every line, logged or not: it explains a crash. JSON
       // log lines are kept as text, since error messages quote the tail.
       this.#stderrTail.add(truncated ? `${text.slice(0, 200)}… (line cut at ${maxLine} bytes)` : renderPluginLogLine(text));
       if (!withinBudget()) return;
-      const entry = parsePluginLogLine(text);
-      this.#log[entry.level]({ ...entry.fields, ...(truncated ? { truncated } : {}) }, entry.message);
+      this.#logPluginLine(text, truncated, {});
     });
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stderr?.on('end', () => stderr.end());
@@ -410,6 +461,13 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     const foreign = this.#foreignCookie(info);
     if (foreign !== undefined) throw new HostError('PLUGIN_FOREIGN', foreign, { stderrTail: this.stderrTail() });
     const noise = this.#stdoutNoise.lines();
+    if (this.#cgroup !== undefined && info.code === ENTER_FAILED && this.stderrTail().some((l) => l.startsWith(`${WRAPPER_NAME}:`))) {
+      throw new HostError(
+        'PLUGIN_CONTAINMENT',
+        `plugin ${this.name} could not be moved into its cgroup ${this.#cgroup.path}, so it was not run: ${this.stderrTail().at(-1) ?? ''}`,
+        { stderrTail: this.stderrTail() },
+      );
+    }
     throw new HostError(
       'PLUGIN_EXITED_EARLY',
       `plugin ${this.name} ${describeExit(info.code, info.signal)} before ${what}` +
@@ -471,14 +529,44 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     }
   }
 
+  /**
+   * One line of the plugin's own logging. An hclog line's fields are nested
+   * under `pluginFields`, never merged into the daemon's line: a plugin must
+   * not be able to set the daemon's own keys (time, pid, plugin, component).
+   */
+  #logPluginLine(text: string, truncated: boolean, extra: Readonly<Record<string, unknown>>): void {
+    const entry = parsePluginLogLine(text);
+    const fields: Record<string, unknown> = { ...extra };
+    if (Object.keys(entry.fields).length > 0) fields.pluginFields = entry.fields;
+    if (truncated) fields.truncated = true;
+    this.#log[entry.level](fields, entry.message);
+  }
+
+  /**
+   * GRPCStdio: what the plugin writes to stdout/stderr after the handshake,
+   * relayed as messages of any size. Split into lines (each cut at
+   * maxLineBytes) and logged under the same budget as the pipes.
+   */
   #consumeStdio(connection: PluginConnection): void {
+    const maxLine = this.#options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+    const stdout = new LineSplitter(maxLine, ({ text, truncated }) => {
+      if (this.#output.allow()) this.#log.info({ stream: 'stdout', ...(truncated ? { truncated } : {}) }, text);
+    });
+    const stderr = new LineSplitter(maxLine, ({ text, truncated }) => {
+      if (this.#output.allow()) this.#logPluginLine(text, truncated, { stream: 'stderr' });
+    });
     const stream = connection.streamStdio();
     stream.on('data', (data: { channel: number; data: Uint8Array }) => {
-      const text = Buffer.from(data.data).toString('utf8').replace(/\n$/, '');
-      this.#log.info({ stream: data.channel === StdioChannel.STDERR ? 'stderr' : 'stdout' }, text);
+      const bytes = Buffer.from(data.data.buffer, data.data.byteOffset, data.data.byteLength);
+      (data.channel === StdioChannel.STDERR ? stderr : stdout).push(bytes);
     });
-    // UNIMPLEMENTED (older go-plugin servers) or the end of the connection: nothing to do.
-    stream.on('error', () => undefined);
+    const finish = () => {
+      stdout.end();
+      stderr.end();
+    };
+    stream.once('end', finish);
+    // UNIMPLEMENTED (older go-plugin servers) or the end of the connection: what is buffered is still logged.
+    stream.on('error', finish);
   }
 
   #onExit(info: ExitInfo): void {
@@ -492,8 +580,17 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.emit('exited', info);
   }
 
+  #sampleMemory(): void {
+    const cgroup = this.#cgroup;
+    const pid = this.#pid;
+    if (pid === undefined) return;
+    this.#memory = new MemorySampler(() => (cgroup !== undefined ? cgroup.memoryBytes() : processTreeRss(pid)));
+    this.#memory.start();
+  }
+
   /** Stop sequence, then cleanup. `graceful` tries the controller first. */
   async #teardown(graceful: boolean): Promise<void> {
+    this.#memory?.stop();
     const pid = this.#pid;
     const exited = () => this.#exited !== undefined;
     const waitExit = async (ms: number) => {
@@ -503,7 +600,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       clearTimeout(timer);
     };
     if (pid !== undefined && !exited() && this.#force) {
-      signalGroup(pid, 'SIGKILL');
+      await this.#killEverything(pid);
       await waitExit(KILL_WAIT_MS);
     }
     if (pid !== undefined && !exited()) {
@@ -527,13 +624,19 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
         if (signalGroup(pid, 'SIGTERM')) await waitExit(this.#stopTimeouts.termMs);
       }
       if (!exited()) {
-        this.#log.warn('plugin ignored SIGTERM; killing its process group');
-        signalGroup(pid, 'SIGKILL');
+        this.#log.warn(`plugin ignored SIGTERM; killing its ${this.#cgroup === undefined ? 'process group' : 'cgroup'}`);
+        await this.#killEverything(pid);
         await waitExit(KILL_WAIT_MS);
       }
     }
-    // Children that outlived the plugin (or ignored SIGTERM) go with the group.
-    if (pid !== undefined && groupAlive(pid)) {
+    // Children that outlived the plugin (or ignored SIGTERM) go with its cgroup
+    // (wherever they went: setsid() does not leave a cgroup), else its group.
+    const cgroup = this.#cgroup;
+    if (cgroup !== undefined) {
+      if (await cgroup.populated().catch(() => false)) this.#log.warn({ cgroup: cgroup.path }, 'plugin left processes behind; killing its cgroup');
+      const released = await cgroup.release();
+      if (released.error !== undefined) this.#log.warn({ cgroup: cgroup.path, error: released.error }, 'could not empty and remove the plugin\'s cgroup');
+    } else if (pid !== undefined && groupAlive(pid)) {
       this.#log.warn('plugin left processes behind; killing its process group');
       signalGroup(pid, 'SIGKILL');
     }
@@ -544,6 +647,12 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.#client = undefined;
     if (this.#socketDir !== undefined) await rm(this.#socketDir, { recursive: true, force: true });
     this.#state = 'exited';
+  }
+
+  /** SIGKILL to everything the plugin started: its cgroup, else its process group. */
+  async #killEverything(pid: number): Promise<void> {
+    if (this.#cgroup !== undefined) await this.#cgroup.kill().catch(() => signalGroup(pid, 'SIGKILL'));
+    else signalGroup(pid, 'SIGKILL');
   }
 
   #asHostError(error: unknown): HostError {

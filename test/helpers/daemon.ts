@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { PluginStatus } from '../../src/daemon/types.js';
+import { assertCgroupsGone } from './cgroups.js';
 import { assertGroupGone, assertPidGone } from './leftovers.js';
 import { CLI, REPO_ROOT } from './paths.js';
 
@@ -244,6 +245,11 @@ export class DaemonDir {
       } catch (error) {
         problems.push(`daemon ${daemon.pid}: ${(error as Error).message}`);
       }
+    }
+    try {
+      await assertCgroupsGone(this.stateDir, this.daemons.at(-1)?.exitInfo?.code === 0);
+    } catch (error) {
+      problems.push((error as Error).message);
     }
     for (const pid of this.seenPids) {
       try {

@@ -54,6 +54,7 @@ function plugin(overrides: Partial<PluginStatus> & Pick<PluginStatus, 'name' | '
     api: null,
     tls: null,
     nextStartAt: null,
+    memoryBytes: null,
     ...overrides,
   };
 }
@@ -110,6 +111,7 @@ function fakeControl() {
         shuttingDown: false,
         defaultProvider: 'aws',
         plugins: { total: 2, serving: 1, failed: 1 },
+        containment: { mode: 'cgroup', detail: '/sys/fs/cgroup/system.slice/snoozebot.service', memory: 'memory.current' },
         idle: {
           enabled: true,
           phase: 'busy',
@@ -350,6 +352,7 @@ describe('API server and CLI against a fake daemon', () => {
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, /snoozebot 0\.1\.0, pid 1234, up 1h00m/);
       assert.match(r.stdout, /2 total, 1 serving, 1 failed/);
+      assert.match(r.stdout, /^containment:\s+cgroup \(\/sys\/fs\/cgroup\/system\.slice\/snoozebot\.service\)$/m);
     });
 
     test('status with no daemon at --socket: exit 3 and the hint', async () => {

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { InstanceRecord, PluginStatus } from '../../src/daemon/types.js';
+import type { DaemonStatus, InstanceRecord, PluginStatus } from '../../src/daemon/types.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DaemonDir, POLL_MS } from '../helpers/daemon.js';
+import { DaemonDir, POLL_MS, httpRequest } from '../helpers/daemon.js';
 import { goRequired } from '../helpers/go.js';
 import { assertGroupGone, assertPidGone, pidAlive } from '../helpers/leftovers.js';
 import { LOCAL_PLUGIN, tsFixture } from '../helpers/paths.js';
@@ -82,11 +82,20 @@ test('SIGKILLed daemon: the next one on the same state dir kills what was left a
   await assertGroupGone(oldStubborn);
   // The local plugin notices its host is gone by itself, or is killed with the rest.
   await assertPidGone(oldLocal);
-  const reaped = await second.waitForLog((l) => l.plugin === 'stubborn' && /left (running )?by a previous daemon/.test(l.msg), {
-    what: '"left by a previous daemon" for stubborn',
-  });
-  assert.equal(reaped.pluginPid, oldStubborn);
-  assert.ok(second.logs.some((l) => /killed plugin processes left by a previous daemon/.test(l.msg)));
+  const status = JSON.parse((await httpRequest(second.socket, 'GET', '/v1/status')).body) as DaemonStatus;
+  if (status.containment.mode === 'cgroup') {
+    // Its cgroup is emptied first, whatever its processes did (setsid, new groups).
+    const reaped = await second.waitForLog((l) => l.plugin === 'stubborn' && l.msg === 'killed the processes a previous daemon left in a plugin cgroup', {
+      what: '"killed the processes a previous daemon left" for stubborn',
+    });
+    assert.ok((reaped.pids as number[]).includes(oldStubborn), JSON.stringify(reaped));
+  } else {
+    const reaped = await second.waitForLog((l) => l.plugin === 'stubborn' && /left (running )?by a previous daemon/.test(l.msg), {
+      what: '"left by a previous daemon" for stubborn',
+    });
+    assert.equal(reaped.pluginPid, oldStubborn);
+    assert.ok(second.logs.some((l) => /killed plugin processes left by a previous daemon/.test(l.msg)));
+  }
 
   const fresh = await second.waitFor((ps) => ps.length === 2 && ps.every((p) => p.state === 'serving'), { what: 'both serving again' });
   for (const p of fresh) {

@@ -106,7 +106,7 @@ test('refused files: world-writable, wrong sha256 pin; fixed with chmod, the dae
     assert.equal(logged.reason, byName.get(name)?.reason);
   }
 
-  // A refused plugin cannot be loaded by hand either.
+  // Loading a refused plugin by hand checks it again: still refused, with the same reason.
   const load = await daemon.cli('plugins', 'load', 'pinned');
   assert.equal(load.code, 1, load.stderr);
   assert.match(load.stderr, /refused/);

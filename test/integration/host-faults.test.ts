@@ -156,6 +156,52 @@ describe('plugin fails before serving', () => {
   });
 });
 
+describe('plugin announces an address it was not offered', () => {
+  test("pointing the host at another plugin's socket fails the start, and the other plugin is left alone", async (t) => {
+    const other = await harness(t, { path: LOCAL_PLUGIN });
+    await other.plugin.start();
+    const victim = other.plugin.handshake?.address ?? '';
+    assert.equal(other.plugin.handshake?.network, 'unix');
+    const h = await harness(t, { path: shFixture('points-elsewhere'), env: { FIXTURE_NETWORK: 'unix', FIXTURE_ADDRESS: victim }, stopTimeouts: FAST_STOP });
+    const error = await startError(h.plugin);
+    assert.equal(error.code, 'PLUGIN_ADDRESS');
+    assert.ok(error.message.startsWith(`plugin points-elsewhere.sh announced address ${victim} outside the socket directory made for this start (`), error.message);
+    await h.assertCleanedUp();
+    assert.equal(other.plugin.state, 'serving');
+    assert.equal(await other.plugin.client.providerName(), 'local');
+  });
+
+  test('a symlink inside its own socket directory that leads to another socket is refused too', async (t) => {
+    const other = await harness(t, { path: LOCAL_PLUGIN });
+    await other.plugin.start();
+    const victim = other.plugin.handshake?.address ?? '';
+    const scratch = await mkdtemp(join(tmpdir(), 'sbt-link-'));
+    t.after(() => rm(scratch, { recursive: true, force: true }));
+    // The fixture links $PLUGIN_UNIX_SOCKET_DIR/plugin.sock to the victim, then announces the link.
+    const script = join(scratch, 'links-elsewhere');
+    await writeFile(script, `#!/bin/sh\nln -s '${victim}' "$PLUGIN_UNIX_SOCKET_DIR/plugin.sock"\necho "1|1|unix|$PLUGIN_UNIX_SOCKET_DIR/plugin.sock|grpc"\nexec cat >/dev/null\n`);
+    await chmod(script, 0o755);
+    const h = await harness(t, { path: script, stopTimeouts: FAST_STOP });
+    const error = await startError(h.plugin);
+    assert.equal(error.code, 'PLUGIN_ADDRESS');
+    assert.match(error.message, new RegExp(`, which leads to ${victim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} outside the socket directory made for this start`));
+    await h.assertCleanedUp();
+  });
+
+  test('TCP: another host, or loopback outside the offered ports, fails the start', async (t) => {
+    for (const [address, message] of [
+      ['10.9.8.7:12345', /announced address 10\.9\.8\.7:12345 outside loopback: 10\.9\.8\.7 is not a loopback IP address/],
+      ['127.0.0.1:22', /announced address 127\.0\.0\.1:22 outside the port range offered \(10000-25000/],
+    ] as const) {
+      const h = await harness(t, { path: shFixture('points-elsewhere'), env: { FIXTURE_NETWORK: 'tcp', FIXTURE_ADDRESS: address }, stopTimeouts: FAST_STOP });
+      const error = await startError(h.plugin);
+      assert.equal(error.code, 'PLUGIN_ADDRESS');
+      assert.match(error.message, message);
+      await h.assertCleanedUp();
+    }
+  });
+});
+
 describe('plugin misbehaves after its handshake', () => {
   test('dies right after a valid handshake: exited event, cleaned up', async (t) => {
     const h = await harness(t, { path: tsFixture('dies-after-handshake'), stopTimeouts: FAST_STOP });

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, copyFile, lchown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PluginDirError, inspectPlugin, scanPluginDir } from '../../src/daemon/plugin-dir/index.js';
@@ -127,6 +128,76 @@ describe('scanPluginDir on a real directory', () => {
     await chmod(open, 0o1777);
     const [entry] = await scanPluginDir(open, { uid: myUid });
     assert.match(reasonOf(entry?.verdict), /open is writable by every user \(mode 1777\).*sticky bit does not help/);
+  });
+
+  it('refuses an empty file and a script without #!, which execvp would hand to /bin/sh', async () => {
+    const sub = join(base, 'formats');
+    await mkdir(sub, { mode: 0o755 });
+    await writeFile(join(sub, 'empty'), '');
+    await writeFile(join(sub, 'no-shebang'), 'echo ran as a shell script\n');
+    await copyFile('/bin/true', join(sub, 'elf'));
+    for (const name of ['empty', 'no-shebang', 'elf']) await chmod(join(sub, name), 0o755);
+    const found = await scanPluginDir(sub, { uid: myUid });
+    const verdict = (name: string) => found.find((e) => e.name === name)?.verdict;
+    assert.match(reasonOf(verdict('empty')), /empty is not a script with #! or an ELF binary \(it is empty\)/);
+    assert.match(reasonOf(verdict('no-shebang')), /no-shebang is not a script with #! or an ELF binary \(it starts with "echo"\)/);
+    assert.deepEqual(verdict('elf'), { ok: true });
+  });
+
+  it('refuses a FIFO at once instead of hanging on it', async () => {
+    const sub = join(base, 'fifo');
+    await mkdir(sub, { mode: 0o755 });
+    execFileSync('mkfifo', ['-m', '755', join(sub, 'pipe')]);
+    const [entry] = await scanPluginDir(sub, { uid: myUid });
+    assert.match(reasonOf(entry?.verdict), /pipe is not a regular file/);
+  });
+
+  it('checks the directories above a symlink target, not only the first', async () => {
+    const top = join(base, 'vendor');
+    await mkdir(join(top, 'bin'), { recursive: true, mode: 0o755 });
+    await chmod(join(top, 'bin'), 0o755);
+    await writeFile(join(top, 'bin', 'tool'), SCRIPT);
+    await chmod(join(top, 'bin', 'tool'), 0o755);
+    await chmod(top, 0o757);
+    const sub = join(base, 'linked');
+    await mkdir(sub, { mode: 0o755 });
+    await symlink(join(top, 'bin', 'tool'), join(sub, 'tool'));
+    const [entry] = await scanPluginDir(sub, { uid: myUid });
+    assert.equal(reasonOf(entry?.verdict), `${join(sub, 'tool')} is a symlink to ${join(top, 'bin', 'tool')}: ${top} is writable by every user (mode 0757), so anyone could replace what is in it; chmod o-w ${top}, or use another directory`);
+    await chmod(top, 0o755);
+    assert.deepEqual(await inspectPlugin(join(sub, 'tool'), { uid: myUid }), { ok: true, target: join(top, 'bin', 'tool') });
+  });
+
+  it('follows links inside a target path, checking each link and the directories they lead to', async () => {
+    const real = join(base, 'real');
+    await mkdir(real, { mode: 0o755 });
+    await writeFile(join(real, 'p'), SCRIPT);
+    await chmod(join(real, 'p'), 0o755);
+    await symlink('real', join(base, 'alias')); // a relative link to a directory
+    const sub = join(base, 'chain');
+    await mkdir(sub, { mode: 0o755 });
+    await symlink(join(base, 'alias', 'p'), join(sub, 'p'));
+    assert.deepEqual(await inspectPlugin(join(sub, 'p'), { uid: myUid }), { ok: true, target: join(real, 'p') });
+    await chmod(real, 0o777);
+    assert.match(reasonOf(await inspectPlugin(join(sub, 'p'), { uid: myUid })), new RegExp(`${real} is writable by every user`));
+    await chmod(real, 0o755);
+  });
+
+  it('refuses a group-writable file and a link owned by another user (as root)', { skip: myUid !== 0 ? 'needs root to chown' : false }, async () => {
+    const sub = join(base, 'owners');
+    await mkdir(sub, { mode: 0o755 });
+    await writeFile(join(sub, 'staff'), SCRIPT);
+    await chown(join(sub, 'staff'), 0, 4242);
+    await chmod(join(sub, 'staff'), 0o775);
+    await writeFile(join(sub, 'rootgroup'), SCRIPT);
+    await chmod(join(sub, 'rootgroup'), 0o775);
+    await symlink(join(outside, 'target'), join(sub, 'planted'));
+    await lchown(join(sub, 'planted'), 4242, 4242);
+    const found = await scanPluginDir(sub, { uid: 0 });
+    const verdict = (name: string) => found.find((e) => e.name === name)?.verdict;
+    assert.match(reasonOf(verdict('staff')), /staff is writable by its group \(gid 4242, mode 0775\)/);
+    assert.deepEqual(verdict('rootgroup'), { ok: true });
+    assert.match(reasonOf(verdict('planted')), /planted is a symlink owned by uid 4242, not by root, so that user could point it at another program; chown -h root/);
   });
 
   it('rejects a missing directory with a PluginDirError that says what to do', async () => {

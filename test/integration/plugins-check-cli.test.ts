@@ -48,6 +48,16 @@ for (const { fixture, code, message } of faulty) {
   });
 }
 
+test('plugins check on a plugin announcing an address it was not offered: exit 1 at the address step', async () => {
+  const { exitCode, diagnosis } = await check(shFixture('points-elsewhere'));
+  assert.equal(exitCode, 1, JSON.stringify(diagnosis, null, 2));
+  assert.equal(diagnosis.error?.code, 'PLUGIN_ADDRESS');
+  assert.match(diagnosis.error?.message ?? '', /^plugin check announced address 10\.9\.8\.7:12345 outside loopback: 10\.9\.8\.7 is not a loopback IP address/);
+  const last = diagnosis.steps.at(-1);
+  assert.equal(last?.step, 'address');
+  assert.equal(last?.ok, false);
+});
+
 test('plugins check without a path: usage error, exit 2', async () => {
   const result = await cli('plugins', 'check');
   assert.equal(result.exitCode, 2, result.stderr);

@@ -228,8 +228,9 @@ test('stdout stays the handshake\'s; failures become gRPC statuses and the plugi
     lines.some((l) => l.msg === 'stdout while stopping' && l.stream === 'stdout'),
     'stdout after the handshake reaches the host through GRPCStdio',
   );
-  // hclog JSON from the plugin keeps its level and fields.
+  // hclog JSON from the plugin keeps its level and fields, nested under pluginFields.
   const warn = lines.find((l) => l.msg === 'stopping the fixture');
   assert.equal(warn?.level, 40);
-  assert.equal(warn?.instance, 'i-fixture');
+  assert.deepEqual((warn?.pluginFields as Record<string, unknown> | undefined)?.instance, 'i-fixture');
+  assert.equal(warn?.instance, undefined);
 });

@@ -106,4 +106,37 @@ describe('reapLeftovers with real processes', () => {
     assert.equal(s.child.signalCode, null);
     assert.deepEqual((await store.list()).records, [], 'the stale record is dropped');
   });
+
+  it('kills what is left in the group of a leader that is gone (it used to be "nothing to kill")', async () => {
+    // The leader prints its child's pid and exits once its stdin closes: the
+    // child stays in the group, re-parented to init.
+    const leader = spawn('sh', ['-c', 'sleep 600 >/dev/null 2>&1 & echo $!; read line'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    assert.ok(leader.pid !== undefined);
+    const leaderPid = leader.pid;
+    const stat = await readProcStat(leaderPid);
+    assert.ok(stat !== undefined);
+    let out = '';
+    leader.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const closed = new Promise((resolve) => leader.once('close', resolve));
+    leader.stdin.end();
+    await within(closed, 5_000, 'exit of the leader');
+    const childPid = Number(out.trim());
+    assert.ok(childPid > 1, `child pid from ${JSON.stringify(out)}`);
+    try {
+      const child = await readProcStat(childPid);
+      assert.equal(child?.pgrp, leaderPid, 'the child is still in the leader\'s group');
+      await store.record({ name: 'orphans', pid: leaderPid, pgid: leaderPid, startTime: stat.startTime, path: '/bin/sh', daemonPid: deadDaemonPid });
+
+      const summary = await reapLeftovers(store, { log: quiet });
+
+      assert.deepEqual(summary.killed.map((k) => k.name), ['orphans']);
+      assert.deepEqual(await liveGroupMembers(leaderPid), []);
+    } finally {
+      try {
+        process.kill(childPid, 'SIGKILL');
+      } catch {
+        // killed by the reap
+      }
+    }
+  });
 });

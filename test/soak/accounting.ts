@@ -11,6 +11,7 @@ import {
   crashReason,
   exits,
   isCallRetry,
+  isCgroupKilled,
   isGroupKilled,
   isHealthMiss,
   isNewInDirectory,
@@ -116,6 +117,16 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
       checkExit(check, fault, own);
       check.expect(own.some(isGroupKilled), `the left-behind child ${fault.childPid} killed with the process group`);
       break;
+    case 'escape': {
+      // Both children outliving the plugin would have made processGone false (checked above).
+      check.expect(own.some(isCgroupKilled), `the children ${fault.childPid} and ${fault.escapedPid} (setsid) killed with the plugin's cgroup (${fault.ending})`);
+      if (fault.ending === 'kill9') checkExit(check, fault, own);
+      else if (fault.ending === 'unload') {
+        check.expect(has(trs, 'unloaded', 'unloaded by request'), 'unloaded by request');
+        check.expect(has(trs, 'starting', 'loaded by request'), 'started again by plugins load');
+      } else check.expect(has(trs, 'stopping', 'restarted by request'), 'stopped for plugins restart');
+      break;
+    }
     case 'flood': {
       const seen = fault.floodId === undefined ? undefined : daemon.floods.get(fault.floodId);
       const lines = options.floodLines;

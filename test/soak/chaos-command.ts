@@ -6,13 +6,16 @@ export type ChaosCommand =
   | { readonly id: number; readonly action: 'exit'; readonly code: number }
   | { readonly id: number; readonly action: 'flood'; readonly lines: number; readonly longBytes: number }
   | { readonly id: number; readonly action: 'fork' }
+  | { readonly id: number; readonly action: 'escape' }
   | { readonly id: number; readonly action: 'die-in-call'; readonly code: number };
 
 /** What the plugin writes back once a command took effect. */
 export interface ChaosAck {
   readonly id: number;
-  /** fork: the pid of the child left in the plugin's process group. */
+  /** fork, escape: the pid of the child left in the plugin's process group. */
   readonly childPid?: number;
+  /** escape: the pid of the child that left it (setsid). */
+  readonly escapedPid?: number;
 }
 
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
@@ -41,7 +44,8 @@ export function parseChaosCommand(text: string): ChaosCommand | undefined {
     case 'flood':
       return isInt(v.lines) && isInt(v.longBytes) ? { id, action: 'flood', lines: v.lines, longBytes: v.longBytes } : undefined;
     case 'fork':
-      return { id, action: 'fork' };
+    case 'escape':
+      return { id, action: v.action };
     default:
       return undefined;
   }
@@ -50,5 +54,9 @@ export function parseChaosCommand(text: string): ChaosCommand | undefined {
 export function parseChaosAck(text: string): ChaosAck | undefined {
   const v = parseWithId(text);
   if (v === undefined) return undefined;
-  return isInt(v.childPid) ? { id: v.id, childPid: v.childPid } : { id: v.id };
+  return {
+    id: v.id,
+    ...(isInt(v.childPid) ? { childPid: v.childPid } : {}),
+    ...(isInt(v.escapedPid) ? { escapedPid: v.escapedPid } : {}),
+  };
 }

@@ -23,7 +23,8 @@
 // and the long form (scripts/soak.ts, npm run soak); only SoakOptions differ.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PluginStatus } from '../../src/daemon/types.js';
+import type { DaemonStatus, PluginStatus } from '../../src/daemon/types.js';
+import { assertCgroupsGone } from '../helpers/cgroups.js';
 import { runCli } from '../helpers/daemon.js';
 import { buildGoInterop } from '../interop/go-build.js';
 import { accountFaults } from './accounting.js';
@@ -31,7 +32,8 @@ import { apiRequest, listPlugins, pluginAction } from './api.js';
 import { API_ENDPOINTS, ApiLoad, CLI_COMMANDS } from './api-load.js';
 import { soakConfig } from './config.js';
 import { FaultRunner } from './fault-runner.js';
-import type { FaultRecord } from './fault.js';
+import { NEEDS_CGROUPS } from './fault.js';
+import type { FaultKind, FaultRecord } from './fault.js';
 import { Latencies } from './latency.js';
 import type { SoakOptions } from './options.js';
 import { strayProcesses, strayTmpEntries } from './leftover-checks.js';
@@ -125,8 +127,15 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     }
   };
 
+  let cgroupsSkipped: string | undefined;
   try {
     await waitAllPlugins(daemon, names, (p) => p.state === 'serving', 'every plugin serving after the start');
+    const containment = (JSON.parse((await apiRequest(run.socket, 'GET', '/v1/status')).body) as DaemonStatus).containment;
+    if (containment.mode !== 'cgroup') {
+      cgroupsSkipped = `the daemon's containment is ${containment.mode} (${containment.detail})`;
+      if (options.requireCgroups) throw new Error(`the soak's escape faults need cgroup containment (CI is set): ${cgroupsSkipped}`);
+      log(`soak: leaving the escape faults out: ${cgroupsSkipped}`);
+    }
 
     // Warm-up: every kind of call once, so what the daemon opens lazily is open before the first count.
     for (const kind of API_ENDPOINTS) {
@@ -182,7 +191,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
         log(`soak: ${done}/${options.faults} faults, ${((Date.now() - t0) / 1000).toFixed(0)} s, ${load.errorCount} API errors`);
       }
     };
-    const runner = new FaultRunner(ctx, faulted, parked, onFault);
+    const excluded = new Set<FaultKind>(cgroupsSkipped === undefined ? [] : NEEDS_CGROUPS);
+    const runner = new FaultRunner(ctx, faulted, parked, onFault, excluded);
     const writers = new WriteLoad({
       socket: run.socket,
       names: writerNames,
@@ -301,6 +311,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     for (const x of afterStop.stopped) problems.push(`stopped process left: ${x}`);
     const tmpAfterStop = await strayTmpEntries(run, daemon, []);
     if (tmpAfterStop.length > 0) problems.push(`in the daemon's TMPDIR after it stopped: ${briefList(tmpAfterStop)}`);
+    // A daemon that stopped cleanly leaves none of its cgroups.
+    await assertCgroupsGone(run.stateDir, exit?.code === 0).catch((error: unknown) => problems.push((error as Error).message));
 
     const ownErrors = daemon
       .ownLines()
@@ -318,6 +330,7 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
       options,
       plugins,
       goSkipped,
+      cgroupsSkipped,
       root: run.root,
       durationMs: Date.now() - started,
       faultPhaseMs,
@@ -366,6 +379,8 @@ export async function runSoak(options: SoakOptions, log: SoakLog = () => undefin
     if (scanTimer !== undefined) clearInterval(scanTimer);
     process.removeListener('exit', stopOnExit);
     if (daemon.exitInfo === undefined) await daemon.stop().catch(() => undefined);
+    // A run cut short (a deadline, a timeout) leaves no cgroup behind either.
+    await assertCgroupsGone(run.stateDir, false).catch(() => undefined);
     // Kept for a post-mortem when anything went wrong, with the daemon's log in it.
     if (completed && problems.length === 0) await run.remove();
     else await writeFile(join(run.root, 'daemon-log.jsonl'), daemon.lines.map((l) => JSON.stringify(l)).join('\n')).catch(() => undefined);

@@ -21,6 +21,8 @@ export class FaultRunner {
   readonly #busy = new Set<string>();
   readonly #parked: ReadonlySet<string>;
   readonly #coverage: FaultKind[];
+  /** Kinds this run cannot resolve (escape without cgroups); never drawn. */
+  readonly #excluded: ReadonlySet<FaultKind>;
   readonly #onFault: ((record: FaultRecord) => void) | undefined;
   #issued = 0;
   #lastId = 0;
@@ -29,12 +31,19 @@ export class FaultRunner {
   #changed: Promise<void> = Promise.resolve();
   #signalChange: () => void = () => undefined;
 
-  constructor(ctx: FaultContext, plugins: readonly SoakPlugin[], parked: ReadonlySet<string>, onFault?: (record: FaultRecord) => void) {
+  constructor(
+    ctx: FaultContext,
+    plugins: readonly SoakPlugin[],
+    parked: ReadonlySet<string>,
+    onFault?: (record: FaultRecord) => void,
+    excluded: ReadonlySet<FaultKind> = new Set(),
+  ) {
     this.#ctx = ctx;
     this.#plugins = plugins;
     this.#parked = parked;
     this.#onFault = onFault;
-    const kinds = FAULT_KINDS.filter((kind) => plugins.some((p) => appliesTo(kind, p.kind)));
+    this.#excluded = excluded;
+    const kinds = FAULT_KINDS.filter((kind) => !excluded.has(kind) && plugins.some((p) => appliesTo(kind, p.kind)));
     // Fisher-Yates with the run's generator.
     for (let i = kinds.length - 1; i > 0; i--) {
       const j = ctx.random.int(0, i);
@@ -111,6 +120,7 @@ export class FaultRunner {
     });
     if (free.length === 0) return undefined;
     const choose = (kind: FaultKind, fromCoverage = false) => {
+      if (this.#excluded.has(kind)) return undefined;
       const candidates = free.filter((p) => appliesTo(kind, p.kind));
       if (candidates.length === 0) return undefined;
       const plugin = this.#ctx.random.pick(candidates);

@@ -9,6 +9,7 @@ export const FAULT_KINDS = [
   'exit',
   'call-crash',
   'children',
+  'escape',
   'flood',
   'garbage-handshake',
   'late-handshake',
@@ -25,6 +26,7 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultKind, string>> = {
   exit: 'exit with a code (chaos: random; local: SIGTERM/SIGHUP → 0; Go: SIGQUIT → 2, or killed by SIGTERM/SIGHUP)',
   'call-crash': 'dies during a GetInstanceInfo call in flight through the API',
   children: 'forks a child that ignores SIGTERM, then dies',
+  escape: 'forks a setsid child and a child that ignore SIGTERM, then is unloaded and loaded, restarted, or killed -9 (needs cgroup containment)',
   flood: 'floods stdout and stderr while serving (short lines and one long line each)',
   'garbage-handshake': 'binary replaced by one with a garbage handshake, then put back',
   'late-handshake': 'binary replaced by one that handshakes after the start timeout, then put back',
@@ -41,6 +43,7 @@ export const FAULT_WEIGHTS: Readonly<Record<FaultKind, number>> = {
   exit: 14,
   'call-crash': 8,
   children: 8,
+  escape: 6,
   flood: 5,
   'garbage-handshake': 6,
   'late-handshake': 3,
@@ -51,7 +54,10 @@ export const FAULT_WEIGHTS: Readonly<Record<FaultKind, number>> = {
 };
 
 /** Faults that need the chaos plugin's cooperation. */
-const CHAOS_ONLY: ReadonlySet<FaultKind> = new Set(['call-crash', 'children', 'flood']);
+const CHAOS_ONLY: ReadonlySet<FaultKind> = new Set(['call-crash', 'children', 'escape', 'flood']);
+
+/** Faults that only cgroup containment can resolve (a process group cannot hold a setsid child). */
+export const NEEDS_CGROUPS: ReadonlySet<FaultKind> = new Set(['escape']);
 
 export function appliesTo(kind: FaultKind, plugin: PluginKind): boolean {
   return plugin === 'chaos' || !CHAOS_ONLY.has(kind);
@@ -78,9 +84,13 @@ export interface FaultRecord {
   sent?: string;
   /** Exit the daemon should have seen. */
   expectedExit?: { readonly code: number | null; readonly signal: string | null };
-  /** children: the forked child. */
+  /** children, escape: the forked child (in the plugin's process group). */
   childPid?: number;
   childStartTime?: number;
+  /** escape: the child that left the process group, and how the plugin was ended. */
+  escapedPid?: number;
+  escapedStartTime?: number;
+  ending?: 'unload' | 'restart' | 'kill9';
   /** call-crash: the API's answer to the call the plugin died in. */
   callAnswer?: { readonly status: number; readonly code: string | undefined; readonly message: string | undefined };
   /** flood: the chaos command id (its lines carry it). */

@@ -278,6 +278,79 @@ async function children(ctx: FaultContext, record: FaultRecord): Promise<void> {
   }
 }
 
+/** Waits for `process` to be gone; one that is not is a leftover: noted, and killed by the soak. */
+async function childGone(record: FaultRecord, process_: { pid: number; startTime: number }, what: string): Promise<void> {
+  const gone = await waitGone(process_, GONE_MS);
+  record.processGone = (record.processGone ?? true) && gone;
+  if (!gone) {
+    record.notes.push(`${what} ${process_.pid} of the ended plugin is still running; killed by the soak`);
+    try {
+      process.kill(process_.pid, 'SIGKILL');
+    } catch {
+      // gone after all
+    }
+  }
+}
+
+/**
+ * A lifecycle command as an operator runs it. It waits for the plugin to
+ * serve; when the new process fails to start (the daemon then treats that as
+ * a crash and restarts it), the command fails but the fault is not over:
+ * that is noted, and the caller waits for the daemon's own outcome.
+ */
+async function cli(ctx: FaultContext, record: FaultRecord, ...args: string[]): Promise<void> {
+  const result = await runCli([...args, '--json', '--socket', ctx.run.socket]);
+  if (result.code === 0) return;
+  if (result.code === 1 && /did not serve within|failed to start|is not serving|plugin \S+ failed: /.test(result.stderr)) {
+    record.notes.push(`snoozebot ${args.join(' ')}: ${result.stderr.trim().slice(0, 200)}`);
+    return;
+  }
+  throw new Error(`snoozebot ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+}
+
+/**
+ * A plugin with a setsid() child and a child in its group, both ignoring
+ * SIGTERM, ended by unload (then loaded again), restart or kill -9: neither
+ * child may outlive it. Drawn only when the daemon has cgroup containment.
+ */
+async function escape(ctx: FaultContext, record: FaultRecord): Promise<void> {
+  const id = chaosCommandId();
+  await command(ctx, record, { id, action: 'escape' });
+  const ack = await chaosAck(ctx.run.controlDir, record.pid, id, LOG_MS);
+  const child = ack.childPid === undefined ? undefined : procInfo(ack.childPid);
+  const escaped = ack.escapedPid === undefined ? undefined : procInfo(ack.escapedPid);
+  if (child === undefined || escaped === undefined) throw new Error(`the chaos plugin's children ${ack.childPid} and ${ack.escapedPid} are not both running`);
+  record.childPid = child.pid;
+  record.childStartTime = child.startTime;
+  record.escapedPid = escaped.pid;
+  record.escapedStartTime = escaped.startTime;
+  ctx.tracker.track(child.pid, `child of ${record.plugin} (pid ${record.pid})`);
+  ctx.tracker.track(escaped.pid, `setsid child of ${record.plugin} (pid ${record.pid})`);
+  const ending = ctx.random.pick(['unload', 'restart', 'kill9'] as const);
+  record.ending = ending;
+  if (ending === 'kill9') {
+    record.expectedExit = { code: null, signal: 'SIGKILL' };
+    process.kill(record.pid, 'SIGKILL');
+    await afterCrash(ctx, record);
+  } else {
+    if (ending === 'unload') {
+      await cli(ctx, record, 'plugins', 'unload', record.plugin);
+      await checkGone(record);
+      await childGone(record, child, 'child');
+      await childGone(record, escaped, 'setsid child');
+      await cli(ctx, record, 'plugins', 'load', record.plugin);
+    } else {
+      await cli(ctx, record, 'plugins', 'restart', record.plugin);
+    }
+    const status = await waitServingOrFailed(ctx.daemon, record.plugin, record.pid, RESOLVE_MS);
+    await checkGone(record);
+    await settle(ctx, record, status);
+    await parkOrReload(ctx, record);
+  }
+  await childGone(record, child, 'child');
+  await childGone(record, escaped, 'setsid child');
+}
+
 async function flood(ctx: FaultContext, record: FaultRecord): Promise<void> {
   const { floodLines: lines, floodLongBytes: longBytes } = ctx.options;
   const id = chaosCommandId();
@@ -463,6 +536,7 @@ const INJECTORS: Readonly<Record<FaultKind, Injector>> = {
   exit,
   'call-crash': callCrash,
   children,
+  escape,
   flood,
   'garbage-handshake': badStart('garbage'),
   'late-handshake': badStart('late'),

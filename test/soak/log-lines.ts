@@ -4,7 +4,9 @@
 //
 // - src/host/plugin-process.ts: "plugin serving" {pluginPid}; an unexpected
 //   exit of a serving plugin, "plugin … unexpectedly" {code, signal};
-//   "plugin left processes behind; killing its process group".
+//   "plugin left processes behind; killing its process group" (or "its
+//   cgroup", with cgroup containment); "plugin ignored SIGTERM; killing its
+//   cgroup".
 // - src/daemon/supervisor/supervised-plugin.ts: every transition {from, to,
 //   reason}; "plugin health check failed" {misses}; "the plugin died during
 //   the call; retrying once it serves again" {method}.
@@ -50,7 +52,14 @@ export function exits(lines: readonly SeqLine[]): ExitSeen[] {
 }
 
 export const isHealthMiss = (l: SeqLine): boolean => l.line.msg === 'plugin health check failed';
-export const isGroupKilled = (l: SeqLine): boolean => l.line.msg === 'plugin left processes behind; killing its process group';
+/**
+ * Everything left in a plugin's cgroup killed: after it exited, or (a stop
+ * that outlasted Shutdown and SIGTERM, as a loaded machine makes it) with it.
+ */
+export const isCgroupKilled = (l: SeqLine): boolean =>
+  l.line.msg === 'plugin left processes behind; killing its cgroup' || l.line.msg === 'plugin ignored SIGTERM; killing its cgroup';
+export const isGroupKilled = (l: SeqLine): boolean =>
+  l.line.msg === 'plugin left processes behind; killing its process group' || l.line.msg === 'plugin left processes behind; killing its cgroup';
 export const isCallRetry = (l: SeqLine): boolean =>
   l.line.msg === 'the plugin died during the call; retrying once it serves again' && l.line.method === 'GetInstanceInfo';
 export const isNewInDirectory = (l: SeqLine): boolean => l.line.msg === 'new plugin in the plugins directory';

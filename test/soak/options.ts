@@ -36,11 +36,13 @@ export interface SoakOptions {
   readonly deadlineMs: number;
   /** true: no Go toolchain is an error (CI); false: the Go plugins are left out with the reason printed. */
   readonly requireGo: boolean;
+  /** true: a daemon without cgroup containment is an error (CI); false: the escape faults are left out with the reason printed. */
+  readonly requireCgroups: boolean;
   /** Print a line per fault as it resolves. */
   readonly verbose: boolean;
 }
 
-export const SHORT_FORM: Omit<SoakOptions, 'seed' | 'requireGo'> = {
+export const SHORT_FORM: Omit<SoakOptions, 'seed' | 'requireGo' | 'requireCgroups'> = {
   plugins: 10,
   faults: 150,
   concurrency: 4,
@@ -60,7 +62,7 @@ export const SHORT_FORM: Omit<SoakOptions, 'seed' | 'requireGo'> = {
   verbose: false,
 };
 
-export const LONG_FORM: Omit<SoakOptions, 'seed' | 'requireGo'> = {
+export const LONG_FORM: Omit<SoakOptions, 'seed' | 'requireGo' | 'requireCgroups'> = {
   plugins: 18,
   faults: 1_000,
   concurrency: 6,

@@ -32,6 +32,8 @@ export interface SoakReport {
   readonly plugins: readonly SoakPlugin[];
   /** Why the Go plugins are missing, when they are. */
   readonly goSkipped: string | undefined;
+  /** Why the escape faults were left out (no cgroup containment), if they were. */
+  readonly cgroupsSkipped: string | undefined;
   readonly root: string;
   readonly durationMs: number;
   readonly faultPhaseMs: number;
@@ -110,7 +112,8 @@ export function formatReport(r: SoakReport): string {
   const kinds = new Map<string, number>();
   for (const p of r.plugins) kinds.set(p.kind, (kinds.get(p.kind) ?? 0) + 1);
   out.push(
-    `plugins ${r.plugins.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}` + (r.goSkipped ? ` (Go left out: ${r.goSkipped})` : ''),
+    `plugins ${r.plugins.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}` + (r.goSkipped ? ` (Go left out: ${r.goSkipped})` : '') +
+      (r.cgroupsSkipped ? ` (escape faults left out: ${r.cgroupsSkipped})` : ''),
   );
   out.push(`duration ${(r.durationMs / 1000).toFixed(1)} s (faults ${(r.faultPhaseMs / 1000).toFixed(1)} s, ${o.concurrency} at a time)${r.deadlineHit ? '; DEADLINE HIT' : ''}`);
   out.push(`daemon pid ${r.daemon.pid}: ${r.daemon.aliveAtEnd ? 'alive at the end' : 'NOT ALIVE at the end'}; exit on SIGTERM ${JSON.stringify(r.daemon.exit)}; ${r.daemon.logLines} log lines, ${(r.daemon.logBytes / 1e6).toFixed(1)} MB`);

@@ -60,3 +60,19 @@ test('default process metrics are on unless turned off; registries are separate'
   withDefaults.countRestart('only-here');
   assert.doesNotMatch(await without.text(), /process_cpu_user_seconds_total|only-here/);
 });
+
+test('plugin memory is read at scrape time; a plugin without a process has no series', async () => {
+  const m = createMetrics({ defaultMetrics: false });
+  let plugins = [
+    { name: 'aws', memoryBytes: 44_040_192 },
+    { name: 'gcp', memoryBytes: null },
+  ];
+  m.bindPluginMemory(() => plugins);
+  const out = await m.text();
+  assert.match(out, /^snoozebot_plugin_memory_bytes\{plugin="aws"\} 44040192$/m);
+  assert.doesNotMatch(out, /snoozebot_plugin_memory_bytes\{plugin="gcp"\}/);
+  plugins = [{ name: 'gcp', memoryBytes: 1024 }];
+  const later = await m.text();
+  assert.doesNotMatch(later, /snoozebot_plugin_memory_bytes\{plugin="aws"\}/);
+  assert.match(later, /^snoozebot_plugin_memory_bytes\{plugin="gcp"\} 1024$/m);
+});

@@ -282,6 +282,7 @@ describe('formatStatusReport', () => {
     shuttingDown: false,
     defaultProvider: 'aws',
     plugins: { total: 1, serving: 1, failed: 0 },
+    containment: { mode: 'cgroup', detail: '/sys/fs/cgroup/system.slice/snoozebot.service', memory: 'memory.current' },
   };
 
   it('the daemon lines, then the idle block, then the signal table', () => {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   cut,
   formatInstance,
+  formatBytes,
   formatKeyValues,
   formatPluginInfo,
   formatPluginTable,
@@ -35,6 +36,7 @@ function plugin(p: Partial<PluginStatus> & Pick<PluginStatus, 'name' | 'state'>)
     api: null,
     tls: null,
     nextStartAt: null,
+    memoryBytes: null,
     ...p,
   };
 }
@@ -129,6 +131,15 @@ test('formatPluginInfo: api as the daemon words it, tls on (AutoMTLS) or off', (
   assert.match(mtls, /^tls:\s+on \(AutoMTLS\)$/m);
 });
 
+test('formatPluginInfo: memory', () => {
+  assert.match(formatPluginInfo(plugin({ name: 'idle', state: 'stopped' }), NOW), /^memory:\s+-$/m);
+  assert.match(formatPluginInfo(plugin({ name: 'aws', state: 'serving', memoryBytes: 44_040_192 }), NOW), /^memory:\s+42 MiB$/m);
+});
+
+test('formatBytes: binary units', () => {
+  assert.deepEqual([0, 512, 1536, 10 * 1024, 44_040_192, 3 * 1024 ** 3].map(formatBytes), ['0 B', '512 B', '1.5 KiB', '10 KiB', '42 MiB', '3.0 GiB']);
+});
+
 test('formatStatus and formatInstance', () => {
   const status = formatStatus({
     version: '0.1.0',
@@ -142,7 +153,9 @@ test('formatStatus and formatInstance', () => {
     shuttingDown: false,
     defaultProvider: null,
     plugins: { total: 3, serving: 2, failed: 1 },
+    containment: { mode: 'process-group', detail: 'no cgroup2 file system is mounted (see /proc/self/mountinfo)', memory: 'rss' },
   });
+  assert.match(status, /^containment:\s+process-group \(no cgroup2 file system is mounted \(see \/proc\/self\/mountinfo\)\)$/m);
   assert.match(status, /^daemon:\s+snoozebot 0\.1\.0, pid 7, up 1h02m/m);
   assert.match(status, /^plugins:\s+3 total, 2 serving, 1 failed$/m);
   assert.match(status, /^default provider:\s+-$/m);

@@ -47,6 +47,20 @@ describe('loadConfig: file', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.dryRun, false);
     assert.equal(config.defaultProvider, null);
+    assert.equal(config.socketGroup, null);
+    assert.equal(config.maxConnections, 256);
+  });
+
+  it('reads socketGroup (a name or a gid) and maxConnections, and refuses bad ones', async () => {
+    const byName = await loadConfig({ path: await writeConfig('group.json', '{ "socketGroup": "snoozebot", "maxConnections": 64 }'), env: {}, flags: {} });
+    assert.equal(byName.socketGroup, 'snoozebot');
+    assert.equal(byName.maxConnections, 64);
+    const byGid = await loadConfig({ path: await writeConfig('gid.json', '{ "socketGroup": 998 }'), env: {}, flags: {} });
+    assert.equal(byGid.socketGroup, 998);
+    const badGroup = await loadError({ path: await writeConfig('badgroup.json', '{ "socketGroup": "no spaces" }'), env: {}, flags: {} });
+    assert.match(badGroup.message, /socketGroup: expected a group name \(e\.g\. "snoozebot"\) or a gid, or null for the daemon's own group, saw "no spaces"/);
+    const badMax = await loadError({ path: await writeConfig('badmax.json', '{ "maxConnections": 0 }'), env: {}, flags: {} });
+    assert.match(badMax.message, /maxConnections: expected a whole number from 1 to 65536, saw 0/);
   });
 
   it('refuses a missing file given explicitly, naming it', async () => {

@@ -55,11 +55,11 @@ describe('parsePluginLogLine', () => {
     }
   });
 
-  it('prefixes fields that collide with the host logger keys', () => {
+  it("keeps fields named like the host logger's keys as they are: the host nests them under pluginFields", () => {
     const entry = parsePluginLogLine(
-      JSON.stringify({ '@level': 'info', '@message': 'm', plugin: 'p', msg: 'x', level: 30, other: true }),
+      JSON.stringify({ '@level': 'info', '@message': 'm', plugin: 'p', msg: 'x', level: 30, time: 1, pid: 2, component: 'api', other: true }),
     );
-    assert.deepEqual(entry.fields, { 'plugin.plugin': 'p', 'plugin.msg': 'x', 'plugin.level': 30, other: true });
+    assert.deepEqual(entry.fields, { plugin: 'p', msg: 'x', level: 30, time: 1, pid: 2, component: 'api', other: true });
   });
 });
 

@@ -26,6 +26,7 @@ function p(name: string, state: PluginStatus['state'], pid: number | null, extra
     api: null,
     tls: null,
     nextStartAt: null,
+    memoryBytes: null,
     ...extra,
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateStore, reapLeftovers } from '../../src/daemon/state/index.js';
@@ -30,6 +30,8 @@ function recordingLog(): ReapLog & { entries: Logged[] } {
 }
 
 const DEAD_DAEMON = 31337;
+/** The daemon running the reap, as far as the fixture tree is concerned. */
+const SELF = { pid: 4000, pgid: 4000 };
 
 describe('reapLeftovers with a fixture /proc and a fake kill', () => {
   let base = '';
@@ -74,7 +76,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
     await record({ name: 'aws', pid: 500 });
     const log = recordingLog();
 
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500, 501), log });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500, 501), log });
 
     assert.deepEqual(kills, [[500, 'SIGKILL']]);
     assert.deepEqual(summary, { killed: [{ name: 'aws', pid: 500, pgid: 500, path: '/plugins/aws' }], skipped: [], failed: [] });
@@ -87,7 +89,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
     await record({ name: 'aws', pid: 500, startTime: 1000 });
     const log = recordingLog();
 
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500), log });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log });
 
     assert.deepEqual(kills, []);
     assert.equal(summary.killed.length, 0);
@@ -100,9 +102,9 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
 
   it('does not kill anything for a pid that is gone, and forgets the record', async () => {
     await record({ name: 'aws', pid: 500 });
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(), log: recordingLog() });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(), log: recordingLog() });
     assert.deepEqual(kills, []);
-    assert.deepEqual(summary.skipped, [{ name: 'aws', reason: 'process 500 is gone; nothing to kill' }]);
+    assert.deepEqual(summary.skipped, [{ name: 'aws', reason: 'process 500 is gone and nothing is left in its process group; nothing to kill' }]);
     assert.deepEqual(await names(), []);
   });
 
@@ -112,7 +114,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
     await record({ name: 'aws', pid: 500 });
     await record({ name: 'gcp', pid: 600 });
     await record({ name: 'azure', pid: 700 });
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500), log: recordingLog() });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log: recordingLog() });
     assert.deepEqual(kills, [[500, 'SIGKILL']]);
     assert.deepEqual(summary.killed.map((k) => k.name), ['aws']);
     assert.deepEqual(summary.skipped.map((s) => s.name).sort(), ['azure', 'gcp']);
@@ -121,7 +123,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
   it('reports a group that survives SIGKILL as failed and keeps its record for the next start', async () => {
     putProc(500, 'stuck', 1000, { state: 'D' });
     await record({ name: 'aws', pid: 500 });
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(), log: recordingLog(), goneWithinMs: 30 });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(), log: recordingLog(), goneWithinMs: 30 });
     assert.deepEqual(kills, [[500, 'SIGKILL']]);
     assert.deepEqual(summary.killed, []);
     assert.equal(summary.failed.length, 1);
@@ -133,7 +135,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
     putProc(500, 'aws', 1000);
     putProc(501, 'orphan', 1001, { pgrp: 500 });
     await record({ name: 'aws', pid: 500 });
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500), log: recordingLog(), goneWithinMs: 30 });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log: recordingLog(), goneWithinMs: 30 });
     assert.match(summary.failed[0]?.reason ?? '', /still has 501 \(orphan/);
   });
 
@@ -157,7 +159,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
     const eperm = () => {
       throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
     };
-    const summary = await reapLeftovers(store, { procRoot, kill: eperm, log: recordingLog() });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: eperm, log: recordingLog() });
     assert.match(summary.failed[0]?.reason ?? '', /SIGKILL to process group 500 failed: kill EPERM/);
     assert.deepEqual(await names(), ['aws']);
   });
@@ -165,7 +167,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
   it('leaves alone a process still parented to its recording daemon (another daemon is alive)', async () => {
     putProc(500, 'aws', 1000, { ppid: DEAD_DAEMON });
     await record({ name: 'aws', pid: 500 });
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500), log: recordingLog() });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log: recordingLog() });
     assert.deepEqual(kills, []);
     assert.match(summary.skipped[0]?.reason ?? '', /still a child of daemon pid 31337/);
     assert.deepEqual(await names(), ['aws']);
@@ -173,10 +175,59 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
 
   it("leaves alone this daemon's own processes", async () => {
     putProc(500, 'aws', 1000);
-    await record({ name: 'aws', pid: 500, daemonPid: process.pid });
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500), log: recordingLog() });
+    await record({ name: 'aws', pid: 500, daemonPid: SELF.pid });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log: recordingLog() });
     assert.deepEqual(kills, []);
     assert.match(summary.skipped[0]?.reason ?? '', /started by this daemon/);
+  });
+
+  it('kills the members left in the group of a leader that is gone (a setsid-less child outliving its plugin)', async () => {
+    putProc(501, 'child', 1005, { ppid: 1, pgrp: 500 });
+    putProc(502, 'grandchild', 1009, { ppid: 501, pgrp: 500 });
+    await record({ name: 'aws', pid: 500 });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(501, 502), log: recordingLog() });
+    assert.deepEqual(kills, [[500, 'SIGKILL']]);
+    assert.deepEqual(summary.killed.map((k) => k.name), ['aws']);
+    assert.deepEqual(await names(), []);
+  });
+
+  it('never kills a group named by a decoy record: {pid: DECOY, startTime: DECOY\'s, pgid: VICTIM}', async () => {
+    putProc(600, 'decoy', 1000, { pgrp: 600 });
+    putProc(700, 'victim', 900, { pgrp: 700 });
+    putProc(701, 'victim-child', 1200, { pgrp: 700 });
+    await mkdir(store.dir, { recursive: true, mode: 0o700 });
+    await writeFile(
+      join(store.dir, 'x.json'),
+      JSON.stringify({ name: 'x', pid: 600, pgid: 700, startTime: 1000, path: '/p/x', daemonPid: DEAD_DAEMON, recordedAt: new Date().toISOString() }),
+    );
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(700, 701), log: recordingLog() });
+    assert.deepEqual(kills, []);
+    assert.match(summary.skipped[0]?.reason ?? '', /corrupt record .*x\.json \("pgid" is 700, not the plugin's own pid 600/);
+  });
+
+  it("never kills a group holding a process older than the recorded leader, even with the leader gone", async () => {
+    putProc(501, 'old', 900, { pgrp: 500 });
+    putProc(502, 'new', 1100, { pgrp: 500 });
+    await record({ name: 'aws', pid: 500 });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(501, 502), log: recordingLog() });
+    assert.deepEqual(kills, []);
+    assert.match(summary.skipped[0]?.reason ?? '', /holds processes older than the plugin process started at tick 1000 \(501 \("old", tick 900\)\), so it is not that plugin's group; not killed/);
+  });
+
+  it("never kills the daemon's own process group", async () => {
+    putProc(4000, 'snoozebot', 1000);
+    await record({ name: 'aws', pid: 4000, daemonPid: DEAD_DAEMON });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(4000), log: recordingLog() });
+    assert.deepEqual(kills, []);
+    assert.match(summary.skipped[0]?.reason ?? '', /process group 4000 is the daemon's own; never signalled/);
+  });
+
+  it('does not kill a leader that left its recorded group', async () => {
+    putProc(500, 'aws', 1000, { pgrp: 9 });
+    await record({ name: 'aws', pid: 500 });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log: recordingLog() });
+    assert.deepEqual(kills, []);
+    assert.match(summary.skipped[0]?.reason ?? '', /process 500 does not lead process group 500 \(it is in group 9\)/);
   });
 
   it('reports and removes a corrupt record without touching any process', async () => {
@@ -184,7 +235,7 @@ describe('reapLeftovers with a fixture /proc and a fake kill', () => {
     await record({ name: 'aws', pid: 500 });
     await writeFile(join(store.dir, 'gcp.json'), '{ not json');
     const log = recordingLog();
-    const summary = await reapLeftovers(store, { procRoot, kill: killing(500), log });
+    const summary = await reapLeftovers(store, { self: SELF, procRoot, kill: killing(500), log });
     assert.deepEqual(summary.killed.map((k) => k.name), ['aws']);
     assert.equal(summary.skipped.length, 1);
     assert.equal(summary.skipped[0]?.name, 'gcp');

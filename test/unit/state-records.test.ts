@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateStore } from '../../src/daemon/state/index.js';
+import { execFileSync } from 'node:child_process';
+import { chmod, symlink } from 'node:fs/promises';
+import { StateDirError, StateStore } from '../../src/daemon/state/index.js';
 import type { NewPluginProcessRecord } from '../../src/daemon/state/index.js';
 
 const AWS: NewPluginProcessRecord = { name: 'aws', pid: 4242, pgid: 4242, startTime: 123456, path: '/etc/snoozebot/plugins/aws', daemonPid: 77 };
@@ -22,7 +24,7 @@ describe('StateStore', () => {
   });
 
   it('lists nothing before anything was recorded, without creating the directory', async () => {
-    assert.deepEqual(await store.list(), { records: [], corrupt: [] });
+    assert.deepEqual(await store.list(), { records: [], corrupt: [], skipped: [] });
     await assert.rejects(stat(stateDir), { code: 'ENOENT' });
   });
 
@@ -34,7 +36,7 @@ describe('StateStore', () => {
     assert.equal((await stat(join(stateDir, 'plugins'))).mode & 0o777, 0o700);
     assert.equal((await stat(stateDir)).mode & 0o777, 0o700);
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), written);
-    assert.deepEqual(await store.list(), { records: [written], corrupt: [] });
+    assert.deepEqual(await store.list(), { records: [written], corrupt: [], skipped: [] });
   });
 
   it('replaces the record of a plugin and leaves no temporary file', async () => {
@@ -74,6 +76,7 @@ describe('StateStore', () => {
     await put('array.json', '[1, 2]');
     await put('wrongname.json', JSON.stringify({ ...good, name: 'other' }));
     await put('pgid1.json', JSON.stringify({ ...good, name: 'pgid1', pgid: 1 }));
+    await put('othergroup.json', JSON.stringify({ ...good, name: 'othergroup', pgid: 999 }));
     await put('oldtime.json', JSON.stringify({ ...good, name: 'oldtime', startTime: '123456' }));
     await put('gcp.json.123.abcd.tmp', '{"name": "gcp"');
     await put('README', 'not ours to judge');
@@ -82,14 +85,52 @@ describe('StateStore', () => {
     const { records, corrupt } = await store.list();
     assert.deepEqual(records, [good]);
     const reasons = Object.fromEntries(corrupt.map((c) => [c.file.replace(/^.*\//, ''), c.reason]));
-    assert.deepEqual(Object.keys(reasons).sort(), ['adir.json', 'array.json', 'broken.json', 'oldtime.json', 'pgid1.json', 'wrongname.json']);
+    assert.deepEqual(Object.keys(reasons).sort(), ['array.json', 'broken.json', 'oldtime.json', 'othergroup.json', 'pgid1.json', 'wrongname.json']);
     assert.match(reasons['broken.json'] ?? '', /not valid JSON/);
     assert.match(reasons['array.json'] ?? '', /not a JSON object/);
     assert.match(reasons['wrongname.json'] ?? '', /"name" is "other"/);
     assert.match(reasons['pgid1.json'] ?? '', /"pgid" is 1/);
     assert.match(reasons['oldtime.json'] ?? '', /"startTime"/);
-    assert.match(reasons['adir.json'] ?? '', /unreadable/);
-    assert.deepEqual((await readdir(store.dir)).sort(), ['README', 'aws.json']);
-    assert.deepEqual(await store.list(), { records: [good], corrupt: [] });
+    assert.match(reasons['othergroup.json'] ?? '', /"pgid" is 999, not the plugin's own pid 4242/);
+    assert.deepEqual((await readdir(store.dir)).sort(), ['README', 'adir.json', 'aws.json']);
+    assert.deepEqual(await store.list(), { records: [good], corrupt: [], skipped: [{ file: join(store.dir, 'adir.json'), reason: 'a directory, not a record the daemon wrote; remove it' }] });
+  });
+
+  it('skips a FIFO (and a symlink) with a reason instead of hanging on it or following it', async () => {
+    await store.record(AWS);
+    execFileSync('mkfifo', [join(store.dir, 'gcp.json')]);
+    await symlink('/etc/passwd', join(store.dir, 'azure.json'));
+    const listed = await store.list();
+    assert.deepEqual(listed.records.map((r) => r.name), ['aws']);
+    assert.deepEqual(listed.skipped, [
+      { file: join(store.dir, 'azure.json'), reason: 'a symlink, not a record the daemon wrote; remove it' },
+      { file: join(store.dir, 'gcp.json'), reason: 'a FIFO, not a record the daemon wrote; remove it' },
+    ]);
+  });
+
+  it('refuses records in a state directory others may write, or another user owns, with a StateDirError', async () => {
+    await store.record(AWS);
+    await chmod(stateDir, 0o777);
+    await assert.rejects(store.list(), (error: unknown) => {
+      assert.ok(error instanceof StateDirError);
+      assert.equal(error.code, 'STATE_DIR_UNSAFE');
+      assert.equal(
+        error.message,
+        `refusing the plugin records in state directory ${stateDir}: ${stateDir} is writable by every user (mode 0777), so others could plant records that make the daemon kill processes; chmod 700 ${stateDir}`,
+      );
+      return true;
+    });
+    await chmod(stateDir, 0o700);
+    await chmod(store.dir, 0o770);
+    const uid = process.getuid?.() ?? 0;
+    if (uid === 0) {
+      const { chown } = await import('node:fs/promises');
+      await chown(store.dir, 0, 4242);
+      await assert.rejects(store.list(), /plugins is writable by its group \(gid 4242\) \(mode 0770\)/);
+      await chown(store.dir, 0, 0);
+      assert.deepEqual((await store.list()).records.map((r) => r.name), ['aws'], "group-writable by root's group is fine");
+      await chown(stateDir, 4242, 0);
+      await assert.rejects(store.list(), /is owned by uid 4242, not by the daemon's user \(uid 0\)/);
+    }
   });
 });

@@ -13,7 +13,8 @@ export type ApiErrorCode =
   | 'BODY_INVALID'
   | 'BODY_TOO_LARGE'
   | 'BODY_INCOMPLETE'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_CONNECTIONS';
 
 const STATUS: Readonly<Record<ApiErrorCode, number>> = {
   ROUTE_NOT_FOUND: 404,
@@ -25,6 +26,7 @@ const STATUS: Readonly<Record<ApiErrorCode, number>> = {
   BODY_TOO_LARGE: 413,
   BODY_INCOMPLETE: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_CONNECTIONS: 503,
 };
 
 /** A request the API refuses before it reaches the daemon. */

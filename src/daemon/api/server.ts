@@ -1,15 +1,20 @@
 // The daemon's local API: JSON over HTTP on a unix socket (docs/api.md).
-// Access control is the socket's mode, 0660: root and the socket's group.
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+// Access control is the socket's mode, 0660: root and the socket's group
+// (`socketGroup`). The socket is private from the first instant (see
+// listenPrivately), connections are capped (connection-limit.ts), and slow
+// clients are cut off by the header and request timeouts.
+import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { DaemonControl } from '../types.js';
 import { BODY_LIMIT_BYTES, checkBodyHeaders, parseJsonObject, readBody } from './body.js';
+import { DEFAULT_MAX_CONNECTIONS, limitConnections } from './connection-limit.js';
 import { ApiError, errorReply } from './errors.js';
+import { resolveSocketGroup } from './socket-group.js';
 import { createRouter } from './router.js';
 import { checkBody, PARAMS, ROUTES } from './routes.js';
 import type { MetricsSource, Reply } from './routes.js';
@@ -19,12 +24,27 @@ export const SOCKET_MODE = 0o660;
 export const SOCKET_DIR_MODE = 0o755;
 /** How long close() waits for requests in flight to be answered before it cuts them off. */
 const IN_FLIGHT_GRACE_MS = 5_000;
+/** docs/api.md, "Limits". */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The longest pause between Node's checks for connections over those timeouts. */
+const TIMEOUT_CHECK_MS = 1_000;
+/** While the socket is bound: nobody but its owner may connect (socket 0700, see listenPrivately). */
+const PRIVATE_UMASK = 0o077;
 
 export interface ApiServerOptions {
   readonly socketPath: string;
   readonly control: DaemonControl;
   readonly metrics: MetricsSource;
   readonly logger: Logger;
+  /** Connections beyond this get 503 TOO_MANY_CONNECTIONS (default 256). */
+  readonly maxConnections?: number;
+  /** Group the socket is chowned to (the config's `socketGroup`: a name or a gid); default: the daemon's own group. */
+  readonly socketGroup?: string | number | null;
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Called once the socket is bound, before it is opened to its group; tests look at it there. */
+  readonly onBound?: (socketPath: string) => Promise<void> | void;
 }
 
 export interface ApiServer {
@@ -105,10 +125,53 @@ function sendReply(req: IncomingMessage, res: ServerResponse, reply: Reply): voi
   }
 }
 
+/**
+ * server.listen() under a restrictive umask: bind() creates the socket file
+ * with mode 0777 & ~umask, and with the usual umask (022) or a careless one
+ * (000) others could connect in the moment before chmod. With 077 the socket
+ * is born 0700; only chmod (after this) opens it to the group.
+ *
+ * process.umask() is process-wide, so the window is kept to the synchronous
+ * part of listen(): the bind happens inside that call (net's listen binds
+ * the pipe handle before it returns; only the 'listening' event is deferred),
+ * no JavaScript runs in between, and the old umask is back before anything
+ * else can be scheduled. Files made meanwhile by libuv's thread pool (the
+ * only other thing that could run) just come out owner-only, never more open.
+ */
+function listenPrivately(server: Server, socketPath: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => {
+      server.off('listening', onListening);
+      reject(errnoCode(error) === 'EADDRINUSE' ? new SocketInUseError(socketPath) : error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    const previous = process.umask(PRIVATE_UMASK);
+    try {
+      server.listen(socketPath);
+    } finally {
+      process.umask(previous);
+    }
+  });
+}
+
+/** Throws unless the freshly bound socket is closed to everyone but its owner. */
+async function assertPrivate(socketPath: string): Promise<void> {
+  const stats = await lstat(socketPath);
+  if (!stats.isSocket() || (stats.mode & 0o077) !== 0) {
+    throw new Error(`the API socket ${socketPath} came out with mode ${(stats.mode & 0o777).toString(8)}, not private to its owner; not opening it`);
+  }
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { socketPath, control, metrics } = options;
   const logger = options.logger.child({ component: 'api' });
   const router = createRouter(ROUTES, { params: PARAMS });
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   async function dispatch(req: IncomingMessage): Promise<Reply> {
     const match = router.match(req.method ?? '', req.url ?? '');
@@ -128,7 +191,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Requests being answered: close() lets them finish before it cuts the connections.
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // An over-limit connection has its 503 already; nothing it asks is run.
+    if (limit.refused(req.socket)) return void res.destroy();
     inFlight += 1;
     res.once('close', () => {
       inFlight -= 1;
@@ -158,32 +223,42 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       .finally(() => {
         logger.debug({ method, path, status, ms: Math.round((performance.now() - started) * 1000) / 1000 }, 'api request');
       });
+  };
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      // A tenth of the header timeout (1 s for the default 10 s): the timeouts hold to within 10 %.
+      connectionsCheckingInterval: Math.max(10, Math.min(TIMEOUT_CHECK_MS, Math.floor((options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS) / 10))),
+    },
+    handle,
+  );
+  // One warning per burst, not one per refused connection: a flood must not flood the log too.
+  let lastRefusalLog = 0;
+  const limit = limitConnections(server, maxConnections, (open) => {
+    const now = Date.now();
+    if (now - lastRefusalLog < 1_000) return;
+    lastRefusalLog = now;
+    logger.warn({ open, maxConnections }, 'API connection refused with 503: maxConnections reached');
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
 
+  // Before anything is bound: an unknown group is a config error, not a half-open socket.
+  const socketGid = options.socketGroup === undefined || options.socketGroup === null ? undefined : await resolveSocketGroup(options.socketGroup);
   await prepareSocketPath(socketPath, logger);
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => {
-      server.off('listening', onListening);
-      reject(errnoCode(error) === 'EADDRINUSE' ? new SocketInUseError(socketPath) : error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(socketPath);
-  });
+  await listenPrivately(server, socketPath);
   try {
+    await assertPrivate(socketPath);
+    await options.onBound?.(socketPath);
+    // Group first, then mode: the socket opens to the right group or not at all.
+    if (socketGid !== undefined) await chown(socketPath, -1, socketGid);
     await chmod(socketPath, SOCKET_MODE);
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await unlink(socketPath).catch(() => undefined);
     throw error;
   }
   server.on('error', (error) => logger.error({ err: error }, 'API server error'));
-  logger.info({ socket: socketPath, mode: SOCKET_MODE.toString(8) }, 'API listening');
+  logger.info({ socket: socketPath, mode: SOCKET_MODE.toString(8), gid: socketGid ?? null, maxConnections }, 'API listening');
 
   let closing: Promise<void> | undefined;
   return {

@@ -2,6 +2,7 @@
 // contract"). The host's own defaults are reused so a plugin started without
 // a daemon behaves the same.
 import { DEFAULTS as HOST_DEFAULTS } from '../../host/options.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../api/connection-limit.js';
 import { DEFAULT_IDLE_SETTINGS } from '../idle/settings.js';
 import { DEFAULT_HEALTH_POLICY } from '../supervisor/health-policy.js';
 import { DEFAULT_RESTART_POLICY } from '../supervisor/policy.js';
@@ -12,6 +13,9 @@ export const DEFAULT_CONFIG_PATH = '/etc/snoozebot/config.json';
 export const DEFAULT_DAEMON_SETTINGS: Omit<DaemonConfig, 'defaults' | 'plugins' | 'configPath'> = {
   pluginsDir: '/etc/snoozebot/plugins',
   socket: '/run/snoozebot/snoozebot.sock',
+  socketGroup: null,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  cgroups: true,
   stateDir: '/var/lib/snoozebot',
   logLevel: 'info',
   dryRun: false,

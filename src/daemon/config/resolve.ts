@@ -24,6 +24,9 @@ export function resolveConfig(
     if (layer.defaultProvider !== undefined) top.defaultProvider = layer.defaultProvider;
   }
   if (file.autoload !== undefined) top.autoload = file.autoload;
+  if (file.socketGroup !== undefined) top.socketGroup = file.socketGroup;
+  if (file.maxConnections !== undefined) top.maxConnections = file.maxConnections;
+  if (file.cgroups !== undefined) top.cgroups = file.cgroups;
   top.idle = resolveIdleSettings(file.idle, overrides.map((layer) => layer.idle));
   return {
     ...top,

@@ -278,10 +278,27 @@ export const idleSchema = z.strictObject(
   { error: expected('an object with idle detection settings') },
 );
 
+const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
+const groupWhat = 'a group name (e.g. "snoozebot") or a gid, or null for the daemon\'s own group';
+
+const groupError = expected(groupWhat);
+export const socketGroupSchema = z
+  .union(
+    [
+      z.string({ error: groupError }).regex(GROUP_NAME, { error: groupError }),
+      z.number({ error: groupError }).int({ error: groupError }).min(0, { error: groupError }).max(4_294_967_294, { error: groupError }),
+    ],
+    { error: groupError },
+  )
+  .nullable();
+
 export const configFileSchema = z.strictObject(
   {
     pluginsDir: absolutePath.optional(),
     socket: absolutePath.optional(),
+    socketGroup: socketGroupSchema.optional(),
+    maxConnections: wholeNumber(1, 65_536).optional(),
+    cgroups: flag.optional(),
     stateDir: absolutePath.optional(),
     logLevel: logLevelSchema.optional(),
     dryRun: flag.optional(),

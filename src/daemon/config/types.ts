@@ -24,6 +24,12 @@ export type PluginTunables = Omit<PluginSettings, 'enabled' | 'env' | 'sha256'>;
 export interface DaemonConfig {
   readonly pluginsDir: string;
   readonly socket: string;
+  /** Group the API socket is chowned to (name or gid); null: the daemon's own. */
+  readonly socketGroup: string | number | null;
+  /** API connections open at once; more get 503. */
+  readonly maxConnections: number;
+  /** Each plugin in its own cgroup where possible (true), or process groups only (false). */
+  readonly cgroups: boolean;
   readonly stateDir: string;
   readonly logLevel: LogLevel;
   readonly dryRun: boolean;

@@ -76,9 +76,9 @@ export function isLive(stat: ProcStat): boolean {
   return stat.state !== 'Z' && stat.state !== 'X' && stat.state !== 'x';
 }
 
-/** Live processes in process group `pgid`, found by reading every /proc/<pid>/stat. */
-export async function liveGroupMembers(pgid: number, procRoot: string = DEFAULT_PROC_ROOT): Promise<ProcStat[]> {
-  const members: ProcStat[] = [];
+/** Every process /proc shows (zombies included), from each /proc/<pid>/stat. */
+export async function listProcesses(procRoot: string = DEFAULT_PROC_ROOT): Promise<ProcStat[]> {
+  const all: ProcStat[] = [];
   for (const entry of await readdir(procRoot)) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: ProcStat | undefined;
@@ -88,7 +88,12 @@ export async function liveGroupMembers(pgid: number, procRoot: string = DEFAULT_
       // Unparsable or unreadable: not something we could have started.
       continue;
     }
-    if (stat !== undefined && stat.pgrp === pgid && isLive(stat)) members.push(stat);
+    if (stat !== undefined) all.push(stat);
   }
-  return members;
+  return all;
+}
+
+/** Live processes in process group `pgid`, found by reading every /proc/<pid>/stat. */
+export async function liveGroupMembers(pgid: number, procRoot: string = DEFAULT_PROC_ROOT): Promise<ProcStat[]> {
+  return (await listProcesses(procRoot)).filter((stat) => stat.pgrp === pgid && isLive(stat));
 }

@@ -1,14 +1,19 @@
 // At start, the daemon kills the plugin processes a previous daemon left
 // running (it was killed by SIGKILL, or crashed, before it could stop them).
 //
-// A record is acted on only when /proc/<pid>/stat still shows the recorded
-// start time: then the process is the one we started, and since a process
-// group id cannot be reused while its leader lives, the group -pgid is ours
-// too. A pid that is gone, or that now belongs to a process with another
-// start time (the pid was reused), is never signalled: the record is dropped.
+// A record is acted on only on evidence from /proc that its process group is
+// the one the record describes (reap-evidence.ts); anything else is never
+// signalled, and a record that describes nothing alive is dropped. The
+// records themselves are read only from a state directory nobody else could
+// have written to (StateStore.checkSafe): otherwise the daemon refuses them
+// with a StateDirError, which ends its start.
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_PROC_ROOT, isLive, liveGroupMembers, readProcStat } from './proc-stat.js';
+import { DEFAULT_PROC_ROOT, listProcesses, parseProcStat } from './proc-stat.js';
 import type { ProcStat } from './proc-stat.js';
+import { judgeRecord } from './reap-evidence.js';
+import type { ReapSelf } from './reap-evidence.js';
+import { StateDirError } from './records.js';
 import type { PluginProcessRecord, StateStore } from './records.js';
 
 /** The two pino methods used; a pino Logger fits. */
@@ -25,6 +30,8 @@ export interface ReapOptions {
   readonly kill?: (pgid: number, signal: NodeJS.Signals) => void;
   /** How long a killed group may take to disappear before it counts as surviving. */
   readonly goneWithinMs?: number;
+  /** The daemon's pid and process group (default: this process's, from /proc/self/stat). */
+  readonly self?: ReapSelf;
 }
 
 export interface KilledLeftover {
@@ -61,19 +68,18 @@ function errorText(error: unknown): string {
   return (error as Error | undefined)?.message ?? String(error);
 }
 
-async function stillOurs(record: PluginProcessRecord, procRoot: string): Promise<boolean> {
-  const stat = await readProcStat(record.pid, procRoot).catch(() => undefined);
-  return stat !== undefined && stat.startTime === record.startTime && isLive(stat);
+function ownProcess(): ReapSelf {
+  const stat = parseProcStat(readFileSync('/proc/self/stat', 'utf8'));
+  return { pid: process.pid, pgid: stat.pgrp };
 }
 
-/** Waits until neither the recorded process nor any member of its group is alive. */
-async function goneWithin(record: PluginProcessRecord, procRoot: string, ms: number): Promise<ProcStat[] | undefined> {
+/** Waits until /proc no longer shows evidence of the record's group; the survivors if it still does after `ms`. */
+async function goneWithin(record: PluginProcessRecord, options: Required<Pick<ReapOptions, 'procRoot'>> & { self: ReapSelf }, ms: number): Promise<ProcStat[] | undefined> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const leader = await stillOurs(record, procRoot);
-    const members = await liveGroupMembers(record.pgid, procRoot);
-    if (!leader && members.length === 0) return undefined;
-    if (Date.now() >= deadline) return members;
+    const decision = judgeRecord(record, await listProcesses(options.procRoot), options.self);
+    if (decision.kind !== 'kill') return undefined;
+    if (Date.now() >= deadline) return [...decision.evidence];
     await delay(POLL_MS);
   }
 }
@@ -83,49 +89,28 @@ type Outcome =
   | { readonly kind: 'skipped'; readonly reason: string; readonly forget: boolean }
   | { readonly kind: 'failed'; readonly reason: string };
 
-async function reapOne(record: PluginProcessRecord, options: ReapOptions): Promise<Outcome> {
+async function reapOne(record: PluginProcessRecord, options: ReapOptions, self: ReapSelf): Promise<Outcome> {
   const procRoot = options.procRoot ?? DEFAULT_PROC_ROOT;
-  const { pid, pgid } = record;
-  let stat: ProcStat | undefined;
+  let processes: ProcStat[];
   try {
-    stat = await readProcStat(pid, procRoot);
+    processes = await listProcesses(procRoot);
   } catch (error) {
-    return { kind: 'skipped', reason: `cannot tell whether pid ${pid} is still the plugin process: ${errorText(error)}; not killed`, forget: true };
+    return { kind: 'skipped', reason: `cannot read ${procRoot} to tell whether process ${record.pid} is still the plugin: ${errorText(error)}; not killed`, forget: false };
   }
-  if (stat === undefined) return { kind: 'skipped', reason: `process ${pid} is gone; nothing to kill`, forget: true };
-  if (stat.startTime !== record.startTime) {
-    return {
-      kind: 'skipped',
-      reason:
-        `pid reused: pid ${pid} is now ${JSON.stringify(stat.comm)}, started at tick ${stat.startTime}, ` +
-        `not the plugin process started at tick ${record.startTime}; not killed`,
-      forget: true,
-    };
-  }
-  if (record.daemonPid === process.pid) {
-    return { kind: 'skipped', reason: `process ${pid} was started by this daemon`, forget: false };
-  }
-  // A plugin whose daemon died has been re-parented; one still parented to
-  // its daemon means that daemon lives (another daemon on the same state dir).
-  if (stat.ppid === record.daemonPid) {
-    return {
-      kind: 'skipped',
-      reason: `process ${pid} is still a child of daemon pid ${record.daemonPid}, which is running; is another snoozebot daemon using this state directory?`,
-      forget: false,
-    };
-  }
+  const decision = judgeRecord(record, processes, self);
+  if (decision.kind === 'skip') return { kind: 'skipped', reason: decision.reason, forget: decision.forget };
   try {
-    (options.kill ?? defaultKill)(pgid, 'SIGKILL');
+    (options.kill ?? defaultKill)(decision.pgid, 'SIGKILL');
   } catch (error) {
     // ESRCH: it died on its own just now, which is just as good.
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
-      return { kind: 'failed', reason: `SIGKILL to process group ${pgid} failed: ${errorText(error)}` };
+      return { kind: 'failed', reason: `SIGKILL to process group ${decision.pgid} failed: ${errorText(error)}` };
     }
   }
-  const survivors = await goneWithin(record, procRoot, options.goneWithinMs ?? DEFAULT_GONE_WITHIN_MS);
+  const survivors = await goneWithin(record, { procRoot, self }, options.goneWithinMs ?? DEFAULT_GONE_WITHIN_MS);
   if (survivors !== undefined) {
-    const who = survivors.length > 0 ? survivors.map((s) => `${s.pid} (${s.comm}, state ${s.state})`).join(', ') : `${pid} (${stat.comm})`;
-    return { kind: 'failed', reason: `process group ${pgid} still has ${who} after SIGKILL` };
+    const who = survivors.map((s) => `${s.pid} (${s.comm}, state ${s.state})`).join(', ');
+    return { kind: 'failed', reason: `process group ${decision.pgid} still has ${who} after SIGKILL` };
   }
   return { kind: 'killed' };
 }
@@ -137,6 +122,8 @@ export async function reapLeftovers(store: StateStore, options: ReapOptions): Pr
   try {
     listed = await store.list();
   } catch (error) {
+    // Records someone else could have written are not merely unreadable: refusing them ends the start.
+    if (error instanceof StateDirError) throw error;
     log.warn({ dir: store.dir, error: errorText(error) }, 'cannot read the plugin records in the state directory; leftover plugin processes, if any, are not cleaned up');
     return summary;
   }
@@ -145,9 +132,13 @@ export async function reapLeftovers(store: StateStore, options: ReapOptions): Pr
     summary.skipped.push({ name, reason: `corrupt record ${bad.file} (${bad.reason}); removed it` });
     log.warn({ file: bad.file, reason: bad.reason }, 'removed a corrupt plugin record from the state directory');
   }
+  for (const entry of listed.skipped) {
+    log.warn({ file: entry.file, reason: entry.reason }, 'skipped an entry in the state directory that is not a regular file');
+  }
+  const self = options.self ?? ownProcess();
   for (const record of listed.records) {
     const fields = { plugin: record.name, pluginPid: record.pid, pgid: record.pgid, path: record.path, previousDaemonPid: record.daemonPid };
-    const outcome = await reapOne(record, options).catch(
+    const outcome = await reapOne(record, options, self).catch(
       (error: unknown): Outcome => ({ kind: 'failed', reason: `checking process ${record.pid} failed: ${errorText(error)}` }),
     );
     const forget = () =>

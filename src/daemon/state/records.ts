@@ -7,15 +7,21 @@
 // reader (or a daemon killed mid-write) only ever sees a whole record or the
 // previous one. No fsync: the records describe processes, and a power loss
 // that could lose the page cache ends those processes too.
+//
+// The records decide what the daemon SIGKILLs at start, so they are only
+// read from directories nobody else could have written to (StateDirError
+// otherwise), and only regular files are read: a FIFO would block the read
+// (and the daemon's start) forever, a symlink could lead anywhere.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validatePluginName } from '../errors.js';
 
 export interface PluginProcessRecord {
   readonly name: string;
   readonly pid: number;
-  /** Plugins run as process-group leaders, so this is normally the pid. */
+  /** Plugins run as process-group leaders: always the pid (a record saying otherwise is corrupt). */
   readonly pgid: number;
   /** /proc/<pid>/stat field 22: what tells this process from a later one with the same pid. */
   readonly startTime: number;
@@ -33,9 +39,27 @@ export interface CorruptRecord {
   readonly reason: string;
 }
 
+/** A directory entry that is not a regular file: not read, not removed, reported. */
+export interface SkippedEntry {
+  readonly file: string;
+  readonly reason: string;
+}
+
 export interface RecordList {
   readonly records: PluginProcessRecord[];
   readonly corrupt: CorruptRecord[];
+  readonly skipped: SkippedEntry[];
+}
+
+/** The state directory (or its plugins/ directory) could have been written by someone else: its records are not used. */
+export class StateDirError extends Error {
+  override readonly name = 'StateDirError';
+  readonly code = 'STATE_DIR_UNSAFE';
+  readonly dir: string;
+  constructor(dir: string, message: string) {
+    super(message);
+    this.dir = dir;
+  }
 }
 
 const SUFFIX = '.json';
@@ -54,6 +78,9 @@ function recordProblem(value: unknown, name: string): string | undefined {
   for (const key of ['pid', 'pgid', 'daemonPid'] as const) {
     if (!isPid(r[key])) return `"${key}" is ${JSON.stringify(r[key])}, not a pid above 1`;
   }
+  // Every plugin leads its own process group; a record naming another group
+  // is not one the daemon wrote, and acting on it would signal strangers.
+  if (r.pgid !== r.pid) return `"pgid" is ${JSON.stringify(r.pgid)}, not the plugin's own pid ${JSON.stringify(r.pid)} (plugins lead their own process group)`;
   if (typeof r.startTime !== 'number' || !Number.isSafeInteger(r.startTime) || r.startTime < 0) {
     return `"startTime" is ${JSON.stringify(r.startTime)}, not a count of clock ticks`;
   }
@@ -66,6 +93,37 @@ function recordProblem(value: unknown, name: string): string | undefined {
 
 function errorText(error: unknown): string {
   return (error as Error | undefined)?.message ?? String(error);
+}
+
+function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/**
+ * Why `dir` cannot be trusted with records that decide what gets killed, or
+ * undefined. Owned by the daemon's user and writable by nobody else (a
+ * group-writable directory is fine only when the group is root's).
+ */
+export function stateDirProblem(dir: string, info: { uid: number; gid: number; mode: number; isDirectory: boolean }, uid: number): string | undefined {
+  if (!info.isDirectory) return `${dir} is not a directory`;
+  if (info.uid !== uid) {
+    return `${dir} is owned by uid ${info.uid}, not by the daemon's user (uid ${uid}), so that user could plant records that make the daemon kill processes; chown ${uid === 0 ? 'root' : uid} ${dir}`;
+  }
+  if ((info.mode & 0o002) !== 0 || ((info.mode & 0o020) !== 0 && info.gid !== 0)) {
+    return `${dir} is writable by ${(info.mode & 0o002) !== 0 ? 'every user' : `its group (gid ${info.gid})`} (mode ${octal(info.mode)}), so others could plant records that make the daemon kill processes; chmod 700 ${dir}`;
+  }
+  return undefined;
+}
+
+/** The text of a regular file, read without following a symlink or blocking on a FIFO put there meanwhile. */
+async function readRegularFile(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error('not a regular file');
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 export class StateStore {
@@ -136,23 +194,55 @@ export class StateStore {
     return this.#serial(name, () => rm(file, { force: true }));
   }
 
+  /** Throws StateDirError when the state directory or its plugins/ directory could have been written by another user. */
+  async checkSafe(uid: number = process.getuid?.() ?? 0): Promise<void> {
+    for (const [dir, follow] of [
+      [this.#stateDir, true],
+      [this.#dir, false],
+    ] as const) {
+      let info;
+      try {
+        // The state directory itself may be a symlink (to another disk); what it leads to is judged.
+        info = follow ? await stat(dir) : await lstat(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      const problem = stateDirProblem(dir, { uid: info.uid, gid: info.gid, mode: info.mode, isDirectory: info.isDirectory() }, uid);
+      if (problem !== undefined) throw new StateDirError(dir, `refusing the plugin records in state directory ${this.#stateDir}: ${problem}`);
+    }
+  }
+
   /**
-   * Every record. Files that are not a valid record are removed and listed in
-   * `corrupt`, so one bad file never stops the cleanup of the others. Leftover
-   * temporary files of a daemon that died mid-write are removed silently.
+   * Every record, after checkSafe(). Files that are not a valid record are
+   * removed and listed in `corrupt`, so one bad file never stops the cleanup of
+   * the others; entries that are not regular files are listed in `skipped`
+   * and left alone. Leftover temporary files of a daemon that died mid-write
+   * are removed silently.
    */
   async list(): Promise<RecordList> {
+    await this.checkSafe();
     let files: string[];
     try {
       files = await readdir(this.#dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], corrupt: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], corrupt: [], skipped: [] };
       throw error;
     }
     const records: PluginProcessRecord[] = [];
     const corrupt: CorruptRecord[] = [];
+    const skipped: SkippedEntry[] = [];
     for (const file of files.sort()) {
       const path = join(this.#dir, file);
+      const entry = await lstat(path).catch(() => undefined);
+      if (entry === undefined) continue;
+      if (!entry.isFile()) {
+        if (file.endsWith(SUFFIX) || file.endsWith(TEMP_SUFFIX)) {
+          const kind = entry.isDirectory() ? 'a directory' : entry.isSymbolicLink() ? 'a symlink' : entry.isFIFO() ? 'a FIFO' : 'not a regular file';
+          skipped.push({ file: path, reason: `${kind}, not a record the daemon wrote; remove it` });
+        }
+        continue;
+      }
       if (file.endsWith(TEMP_SUFFIX)) {
         await rm(path, { force: true });
         continue;
@@ -161,7 +251,7 @@ export class StateStore {
       const name = file.slice(0, -SUFFIX.length);
       let problem: string | undefined;
       try {
-        const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+        const value: unknown = JSON.parse(await readRegularFile(path));
         problem = recordProblem(value, name);
         if (problem === undefined) records.push(value as PluginProcessRecord);
       } catch (error) {
@@ -169,9 +259,9 @@ export class StateStore {
       }
       if (problem !== undefined) {
         corrupt.push({ file: path, reason: problem });
-        await rm(path, { recursive: true, force: true });
+        await rm(path, { force: true });
       }
     }
-    return { records, corrupt };
+    return { records, corrupt, skipped };
   }
 }

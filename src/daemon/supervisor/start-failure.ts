@@ -51,7 +51,8 @@ export function judgeStartFailure(error: unknown): StartFailure {
     const message = error instanceof Error ? error.message : String(error);
     return { action: 'crash', reason: `failed to start: ${message}`, lastError: message };
   }
-  if (error.code === 'PLUGIN_FOREIGN') return { action: 'refuse', reason: error.message, lastError: error.message };
+  // Not a snoozebot plugin, or a file that failed the trust check at this start: refused until it changes (or an operator loads it again).
+  if (error.code === 'PLUGIN_FOREIGN' || error.code === 'PLUGIN_UNTRUSTED') return { action: 'refuse', reason: error.message, lastError: error.message };
   if (incompatible(error)) {
     return {
       action: 'fail',

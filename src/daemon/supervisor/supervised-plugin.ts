@@ -18,6 +18,7 @@
 import type { Logger } from 'pino';
 import { API_VERSION } from '../../handshake/index.js';
 import { HostError } from '../../host/errors.js';
+import type { Containment } from '../../host/containment/index.js';
 import type { StopTimeouts } from '../../host/options.js';
 import { PluginProcess } from '../../host/plugin-process.js';
 import type { CloudProviderClient } from '../../host/cloud-provider-client.js';
@@ -81,6 +82,10 @@ export interface SupervisedPluginOptions {
   readonly socketParentDir?: string;
   /** Shared by all the daemon's plugins, so a crowd of starts runs a few at a time; without one, starts are not limited. */
   readonly startGate?: StartGate;
+  /** The trust check before every spawn (PluginProcessOptions.verify); its PLUGIN_UNTRUSTED means `refused`. */
+  readonly verify?: (path: string) => Promise<void>;
+  /** Each process in its own cgroup, or its process group (PluginProcessOptions.containment). */
+  readonly containment?: Containment;
 }
 
 /** Why a start was asked for: only the operator's own requests count as a fresh start that forgets earlier crashes. */
@@ -113,6 +118,8 @@ export class SupervisedPlugin {
   readonly #hooks: SupervisorHooks;
   readonly #socketParentDir: string | undefined;
   readonly #gate: StartGate | undefined;
+  readonly #verify: ((path: string) => Promise<void>) | undefined;
+  readonly #containment: Containment | undefined;
   readonly #history: CrashHistory;
   readonly #queue: JobQueue<PluginJob>;
   readonly #waiters = new ServingWaiters<PluginProcess>();
@@ -145,6 +152,8 @@ export class SupervisedPlugin {
     this.#hooks = options.hooks ?? {};
     this.#socketParentDir = options.socketParentDir;
     this.#gate = options.startGate;
+    this.#verify = options.verify;
+    this.#containment = options.containment;
     this.#history = new CrashHistory(options.settings.restart);
     this.#queue = new JobQueue<PluginJob>((job, signal) => this.#run(job, signal));
   }
@@ -194,14 +203,20 @@ export class SupervisedPlugin {
       api: this.#api,
       tls: this.#state === 'serving' && this.#process?.handshake !== undefined ? this.#process.handshake.serverCert !== undefined : null,
       nextStartAt: this.#state === 'backoff' && this.#nextStartAt !== undefined ? new Date(this.#nextStartAt).toISOString() : null,
+      memoryBytes: this.pid === undefined ? null : (this.#process?.memoryBytes() ?? null),
     };
   }
 
   // ---- what the operator asks for ----------------------------------------
 
-  /** Wanted loaded from now on; starts it unless it serves, and waits until it does. */
+  /**
+   * Wanted loaded from now on; starts it unless it serves, and waits until it
+   * does. A refused plugin is tried again: the trust check runs at every
+   * start, so an operator who fixed what it named (perhaps somewhere the
+   * plugins directory watch cannot see) loads it again; if it still fails,
+   * it is refused again, with the reason.
+   */
   async load(reason: string): Promise<void> {
-    this.#refuseIfRefused();
     this.#checkOpen('load');
     this.#setWanted({ state: 'loaded', by: 'operator', at: Date.now() });
     await this.#enqueue({ kind: 'start', reason, cause: 'operator' });
@@ -217,7 +232,6 @@ export class SupervisedPlugin {
 
   /** A fresh process (crash count forgotten); wanted loaded from now on, like `systemctl restart`. */
   async restart(reason: string): Promise<void> {
-    this.#refuseIfRefused();
     this.#checkOpen('restart');
     this.#setWanted({ state: 'loaded', by: 'operator', at: Date.now() });
     await this.#enqueue({ kind: 'restart', reason });
@@ -437,10 +451,10 @@ export class SupervisedPlugin {
   async #start(reason: string, cause: StartCause, signal: AbortSignal): Promise<void> {
     // Cancelled while the job stopped the previous process (a restart) by a later unload: the caller is told.
     if (signal.aborted) throw signal.reason as Error;
-    // Refused after the operator asked: the operator is told; the daemon's own starts just do not happen.
+    // Refused: only the operator's own request tries again (the trust check at this start decides); the daemon's starts do not happen.
     if (this.#state === 'refused') {
-      if (cause === 'operator') throw this.#notServingError();
-      return;
+      if (cause !== 'operator') return;
+      this.#to(['refused'], 'discovered', `${reason}: checking its file again`);
     }
     // Only an operator's request changes the wanted state; nothing else starts a plugin it unloaded, or one whose file is gone.
     if (this.#wanted.state === 'unloaded' || this.#gone) return;
@@ -471,6 +485,8 @@ export class SupervisedPlugin {
       logger: this.#baseLogger,
       ...(settings.sha256 === undefined ? {} : { sha256: settings.sha256 }),
       ...(this.#socketParentDir === undefined ? {} : { socketParentDir: this.#socketParentDir }),
+      ...(this.#verify === undefined ? {} : { verify: this.#verify }),
+      ...(this.#containment === undefined ? {} : { containment: this.#containment }),
     });
     this.#process = process;
     process.once('spawned', (pid) => this.#hooks.onProcessStarted?.(this.name, pid));
@@ -649,9 +665,6 @@ export class SupervisedPlugin {
     if (this.#queue.closed) throw new DaemonError('SHUTTING_DOWN', `the daemon is shutting down; plugin ${this.name} cannot ${what}`);
   }
 
-  #refuseIfRefused(): void {
-    if (this.#state === 'refused') throw new DaemonError('PLUGIN_REFUSED', `plugin ${this.name} is refused: ${this.#reason}`);
-  }
 
   async #waitServingAfterStart(): Promise<void> {
     // A start that failed leaves it in backoff: the request waits through the restarts, within a bound.

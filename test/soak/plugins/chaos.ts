@@ -13,6 +13,9 @@
 //   handshake is not protocol any more: the host must log or drop it, and
 //   never stall on it), then we write `chaos-flood <id> end` on stderr.
 // - fork: a child in our process group that ignores SIGTERM; its pid is in the ack.
+// - escape: two children that ignore SIGTERM, one in our process group and one
+//   that left it (setsid, a session of its own); both pids are in the ack.
+//   Only a cgroup holds the second.
 // - die-in-call {code}: the next GetInstanceInfo exits with `code` while the
 //   call is in flight.
 //
@@ -89,11 +92,20 @@ function flood(command: Extract<ChaosCommand, { action: 'flood' }>): void {
   });
 }
 
-function fork(command: Extract<ChaosCommand, { action: 'fork' }>): void {
+/** A child that ignores SIGTERM; `detached`: it calls setsid() and leaves our process group. */
+function stubbornChild(detached: boolean): number | undefined {
   // An ignored signal stays ignored across exec, so `sleep` ignores SIGTERM too.
-  const child = spawn('/bin/sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: 'ignore' });
+  const child = spawn('/bin/sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: 'ignore', detached });
   child.unref();
-  ack(command, { childPid: child.pid });
+  return child.pid;
+}
+
+function fork(command: Extract<ChaosCommand, { action: 'fork' }>): void {
+  ack(command, { childPid: stubbornChild(false) });
+}
+
+function escape(command: Extract<ChaosCommand, { action: 'escape' }>): void {
+  ack(command, { childPid: stubbornChild(false), escapedPid: stubbornChild(true) });
 }
 
 function obey(command: ChaosCommand): void {
@@ -106,6 +118,9 @@ function obey(command: ChaosCommand): void {
       break;
     case 'fork':
       fork(command);
+      break;
+    case 'escape':
+      escape(command);
       break;
     case 'die-in-call':
       dieInCall = command.code;
