@@ -51,7 +51,7 @@ test('azure: instance info, list, deallocate and start through the daemon and th
   assert.deepEqual(world.arm.calls('powerOff'), []);
   assert.equal((await info(daemon)).state, 'deallocated');
 
-  const start = await daemon.cli('instance', 'start', '--plugin', 'azure');
+  const start = await daemon.cli('instance', 'start', '--plugin', 'azure', '--yes');
   assert.equal(start.code, 0, start.stderr);
   assert.equal((await info(daemon)).state, 'running');
 });
@@ -63,7 +63,7 @@ test('azure: SNOOZEBOT_AZURE_STOP_MODE=power-off powers off, which the info show
   assert.equal(stop.code, 0, stop.stderr);
   assert.equal(world.arm.calls('powerOff').length, 1);
   assert.equal((await info(daemon)).state, 'stopped');
-  const start = await daemon.cli('instance', 'start', '--plugin', 'azure');
+  const start = await daemon.cli('instance', 'start', '--plugin', 'azure', '--yes');
   assert.equal(start.code, 0, start.stderr);
   assert.equal((await info(daemon)).state, 'running');
 });

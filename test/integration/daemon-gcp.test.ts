@@ -50,7 +50,7 @@ test('gcp: instance info, list, stop and start through the daemon and the CLI', 
   assert.equal(world.compute.calls('instances.stop').length, 1);
   assert.equal((await info(daemon)).state, 'stopped', 'the operation was waited on');
 
-  const start = await daemon.cli('instance', 'start', '--plugin', 'gcp');
+  const start = await daemon.cli('instance', 'start', '--plugin', 'gcp', '--yes');
   assert.equal(start.code, 0, start.stderr);
   assert.equal((await info(daemon)).state, 'running');
 });
@@ -62,7 +62,7 @@ test('gcp: SNOOZEBOT_GCP_SUSPEND=true suspends, and start resumes', async (t) =>
   assert.equal(stop.code, 0, stop.stderr);
   assert.equal((await info(daemon)).state, 'suspended');
   assert.equal(world.compute.calls('instances.suspend').length, 1);
-  const start = await daemon.cli('instance', 'start', '--plugin', 'gcp');
+  const start = await daemon.cli('instance', 'start', '--plugin', 'gcp', '--yes');
   assert.equal(start.code, 0, start.stderr);
   assert.equal(world.compute.calls('instances.resume').length, 1);
   assert.equal((await info(daemon)).state, 'running');

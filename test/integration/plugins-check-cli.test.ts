@@ -52,7 +52,7 @@ test('plugins check on a plugin announcing an address it was not offered: exit 1
   const { exitCode, diagnosis } = await check(shFixture('points-elsewhere'));
   assert.equal(exitCode, 1, JSON.stringify(diagnosis, null, 2));
   assert.equal(diagnosis.error?.code, 'PLUGIN_ADDRESS');
-  assert.match(diagnosis.error?.message ?? '', /^plugin check announced address 10\.9\.8\.7:12345 outside loopback: 10\.9\.8\.7 is not a loopback IP address/);
+  assert.match(diagnosis.error?.message ?? '', /^plugin points-elsewhere\.sh announced address 10\.9\.8\.7:12345 outside loopback: 10\.9\.8\.7 is not a loopback IP address/);
   const last = diagnosis.steps.at(-1);
   assert.equal(last?.step, 'address');
   assert.equal(last?.ok, false);

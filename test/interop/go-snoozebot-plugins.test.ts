@@ -146,7 +146,7 @@ test('the daemon serves Go snoozebot plugins, refuses another application\'s, an
   );
   assert.ok(!daemon.logs.some((l) => l.plugin === 'kv' && /crash/.test(String(l.reason ?? ''))), 'no crash wording');
   const listText = await daemon.cli('plugins', 'list');
-  assert.match(listText.stdout, /^guide\s+serving\s+\d+\s+\S+\s+0\s+go-guide 0\.1\.0\s+unversioned\s+-$/m);
+  assert.match(listText.stdout, /^guide\s+loaded\s+serving\s+\d+\s+\S+\s+0\s+go-guide 0\.1\.0\s+unversioned\s+-$/m);
   const status = await daemon.cliJson<{ plugins: { total: number; serving: number; failed: number } }>('status');
   assert.deepEqual(status.plugins, { total: 3, serving: 2, failed: 0 });
 });

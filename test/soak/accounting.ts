@@ -122,7 +122,7 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
       check.expect(own.some(isCgroupKilled), `the children ${fault.childPid} and ${fault.escapedPid} (setsid) killed with the plugin's cgroup (${fault.ending})`);
       if (fault.ending === 'kill9') checkExit(check, fault, own);
       else if (fault.ending === 'unload') {
-        check.expect(has(trs, 'unloaded', 'unloaded by request'), 'unloaded by request');
+        check.expect(has(trs, 'stopped', 'unloaded by request'), 'stopped: unloaded by request');
         check.expect(has(trs, 'starting', 'loaded by request'), 'started again by plugins load');
       } else check.expect(has(trs, 'stopping', 'restarted by request'), 'stopped for plugins restart');
       break;

@@ -58,7 +58,7 @@ export const SHORT_FORM: Omit<SoakOptions, 'seed' | 'requireGo' | 'requireCgroup
   floodLongBytes: 200_000,
   startNoiseLines: 3_000,
   maxParkedShare: 0.2,
-  deadlineMs: 100_000,
+  deadlineMs: 150_000,
   verbose: false,
 };
 

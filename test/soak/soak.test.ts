@@ -8,7 +8,7 @@ import { SHORT_FORM } from './options.js';
 import { newSeed } from './random.js';
 import { formatReport } from './report.js';
 
-test('soak (short form): the daemon survives random plugin faults under API load and accounts for every one', { timeout: 180_000 }, async () => {
+test('soak (short form): the daemon survives random plugin faults under API load and accounts for every one', { timeout: 240_000 }, async () => {
   const seedText = process.env.SNOOZEBOT_SOAK_SEED;
   const seed = seedText !== undefined && /^\d+$/.test(seedText) ? Number(seedText) : newSeed();
   const report = await runSoak({ ...SHORT_FORM, seed, requireGo: Boolean(process.env.CI), requireCgroups: Boolean(process.env.CI) }, (line) => console.log(line));

@@ -57,6 +57,7 @@ export interface WriteCounts {
 interface Answer {
   readonly status: number;
   readonly code: string | undefined;
+  readonly message: string | undefined;
 }
 
 export class WriteLoad {
@@ -139,7 +140,7 @@ export class WriteLoad {
     const key = answer.code === undefined ? String(answer.status) : `${answer.status} ${answer.code}`;
     this.#answers[key] = (this.#answers[key] ?? 0) + 1;
     if (answer.status !== 200 && !(ALLOWED[answer.status] ?? []).includes(answer.code ?? '')) {
-      this.#error(`${action} ${name}: answered ${key}`);
+      this.#error(`${action} ${name}: answered ${key}: ${answer.message ?? ''}`);
     }
     if (action === 'instance stop') {
       if (answer.status === 200) this.#stops.accepted += 1;
@@ -173,14 +174,15 @@ export class WriteLoad {
           res.once('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             let code: string | undefined;
+            let message: string | undefined;
             if (res.statusCode !== 200) {
               try {
-                code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+                ({ code, message } = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error ?? {});
               } catch {
                 code = `unreadable: ${text.slice(0, 80)}`;
               }
             }
-            resolve({ status: res.statusCode ?? 0, code });
+            resolve({ status: res.statusCode ?? 0, code, message });
           });
         },
       );

@@ -334,6 +334,8 @@ export class SupervisedPlugin {
   async #diedUnder(process: PluginProcess, error: unknown): Promise<boolean> {
     if (!(error instanceof HostError)) return false;
     if (error.code === 'PLUGIN_STOPPED') return true;
+    // Stopped on purpose under the call (a restart, an unload): whatever it answered on its way out, it is going.
+    if (process !== this.#process || this.#state !== 'serving') return true;
     if (error.code !== 'PLUGIN_CALL' || error.delivery === 'answered') return false;
     if (process.exitInfo !== undefined) return true;
     let timer: NodeJS.Timeout | undefined;
