@@ -82,7 +82,7 @@ export class PluginConnection {
         new Metadata(),
         { deadline },
         (error, response) => {
-          if (error) void this.#classify(error).then((delivery) => reject(new CallError(method.path, error, delivery)));
+          if (error) void this.#classify(error, deadline).then((delivery) => reject(new CallError(method.path, error, delivery)));
           else if (response === undefined) reject(new Error(`${method.path}: empty response`));
           else resolve(response);
         },
@@ -91,8 +91,9 @@ export class PluginConnection {
   }
 
   /** Whether a failed call's status was the plugin's answer: for a status a broken transport gives too, ask the connection. */
-  async #classify(error: ServiceError): Promise<Delivery> {
-    if (!ambiguous(error.code)) return deliveryOf(error.code, true);
+  async #classify(error: ServiceError, deadline: number): Promise<Delivery> {
+    // Our own timer fires at the deadline, never before it (a millisecond of slack for the clock's rounding).
+    if (!ambiguous(error.code)) return deliveryOf(error.code, true, Date.now() < deadline - 1);
     if (!this.#ready()) return deliveryOf(error.code, false);
     try {
       await this.#probe();

@@ -26,8 +26,15 @@ export function ambiguous(code: number): boolean {
   return TRANSPORT_STATUSES.has(code);
 }
 
-/** For a call that was sent: `connectedAfter` is whether the connection still answers once the failure came. */
-export function deliveryOf(code: number, connectedAfter: boolean): Delivery {
+/**
+ * For a call that was sent: `connectedAfter` is whether the connection still
+ * answers once the failure came; `beforeDeadline`, whether the failure came
+ * before the call's own deadline. A DEADLINE_EXCEEDED that arrives before our
+ * deadline is the plugin's answer (its cloud operation did not finish in its
+ * time), not our timer.
+ */
+export function deliveryOf(code: number, connectedAfter: boolean, beforeDeadline = false): Delivery {
+  if (code === status.DEADLINE_EXCEEDED && beforeDeadline) return 'answered';
   if (code === status.DEADLINE_EXCEEDED || code === status.CANCELLED) return 'no-answer';
   if (TRANSPORT_STATUSES.has(code) && !connectedAfter) return 'no-answer';
   return 'answered';

@@ -13,6 +13,9 @@ describe('deliveryOf', () => {
     assert.equal(deliveryOf(status.DEADLINE_EXCEEDED, true), 'no-answer');
     assert.equal(deliveryOf(status.CANCELLED, true), 'no-answer');
   });
+  it('DEADLINE_EXCEEDED before our own deadline is the plugin speaking (its cloud operation ran out of time)', () => {
+    assert.equal(deliveryOf(status.DEADLINE_EXCEEDED, true, true), 'answered');
+  });
   it('UNAVAILABLE on a connection that is still up is the plugin speaking', () => {
     assert.equal(deliveryOf(status.UNAVAILABLE, true), 'answered');
   });
