@@ -2,8 +2,14 @@
 // very process: each cycle constructs a PluginProcess, then times
 // start() + the first apiVersion() answer, a series of apiVersion() calls,
 // and stop(). The same shape as a gohost cycle, so the two compare.
+import { create } from '@bufbuild/protobuf';
+import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import pino from 'pino';
+import { GetAPIVersionRequestSchema } from '../src/gen/plugin/cloud_provider_pb.js';
+import { channelTarget } from '../src/host/connection.js';
 import { PluginProcess } from '../src/host/plugin-process.js';
+import type { Handshake } from '../src/handshake/index.js';
+import { cloudProviderService } from '../src/wire/services.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -15,6 +21,10 @@ export interface TsHostSamples {
   cycles: number;
   /** How the plugin processes ended after stop(): "code 0", "SIGTERM", … → count. */
   exits: Record<string, number>;
+  /** grpc-js alone, without our host: a new channel to the same plugin → its first GetAPIVersion answer (the floor of f). */
+  rawFirst: number[];
+  /** grpc-js alone: GetAPIVersion on that ready channel (the floor of g). */
+  rawRpc: number[];
 }
 
 export interface TsHostCycleOptions {
@@ -22,10 +32,12 @@ export interface TsHostCycleOptions {
   readonly warmupRpcs: number;
   /** apiVersion() calls timed one by one. */
   readonly timedRpcs: number;
+  /** Also time bare grpc-js calls to the plugin (rawFirst, rawRpc), as many as timedRpcs. */
+  readonly raw?: boolean;
 }
 
 export function emptyTsHostSamples(): TsHostSamples {
-  return { startToFirstRpc: [], rpc: [], stop: [], cycles: 0, exits: {} };
+  return { startToFirstRpc: [], rpc: [], stop: [], cycles: 0, exits: {}, rawFirst: [], rawRpc: [] };
 }
 
 function now(): bigint {
@@ -51,6 +63,8 @@ export async function runTsHostCycleInto(into: TsHostSamples, pluginPath: string
       rpc[i] = Number(now() - t);
     }
 
+    if (options.raw === true && plugin.handshake !== undefined) await rawCalls(into, plugin.handshake, options.timedRpcs);
+
     const ts = now();
     stopped = true;
     await plugin.stop();
@@ -75,4 +89,29 @@ export async function runTsHostCyclesInto(
   options: TsHostCycleOptions,
 ): Promise<void> {
   for (let i = 0; i < count; i++) await runTsHostCycleInto(into, pluginPath, options);
+}
+
+/** What grpc-js costs by itself: the same calls with a bare Client (no delivery check, no error mapping, no deadline bookkeeping). */
+async function rawCalls(into: TsHostSamples, handshake: Handshake, count: number): Promise<void> {
+  const method = cloudProviderService.getAPIVersion;
+  const request = create(GetAPIVersionRequestSchema);
+  const client = new Client(channelTarget(handshake), credentials.createInsecure(), { 'grpc.enable_retries': 0, 'grpc.enable_channelz': 0 });
+  const call = () =>
+    new Promise<void>((resolve, reject) => {
+      client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, new Metadata(), { deadline: Date.now() + 5_000 }, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  try {
+    const t0 = now();
+    await call();
+    into.rawFirst.push(Number(now() - t0));
+    for (let i = 0; i < count; i++) {
+      const t = now();
+      await call();
+      into.rawRpc.push(Number(now() - t));
+    }
+  } finally {
+    client.close();
+  }
 }

@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   const goLocal = new Series<GoHostSamples>('Go host → local', emptyGoHostSamples(), feeds(['b', 'd', 'e', 'h1', 'h2', 'i1'], true));
   const goLocalMtls = new Series<GoHostSamples>('Go host → local (AutoMTLS)', emptyGoHostSamples(), feeds(['c'], true));
   const goGo = new Series<GoHostSamples>('Go host → Go plugin', emptyGoHostSamples(), feeds(['d', 'e', 'f', 'g', 'i2', 'j', 'r2'], true));
-  const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), feeds(['f', 'g', 'i2'], true));
+  const tsGo = new Series<TsHostSamples>('TS host → Go plugin', emptyTsHostSamples(), feeds(['f', 'g', 'i2', 'f0', 'g0'], true));
   const tsLocal = new Series<TsHostSamples>('TS host → local', emptyTsHostSamples(), feeds(['h1', 'h2', 'i1', 'm', 'm2', 'm3']));
   const tsAws = new Series<TsHostSamples>('TS host → aws', emptyTsHostSamples(), feeds(['m']));
   const tsGcp = new Series<TsHostSamples>('TS host → gcp', emptyTsHostSamples(), feeds(['m2']));
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     await floorLocal.step(floorRuns(LOCAL_PLUGIN));
     await goLocal.step((s) => runGoHostInto(s, goBin.host, LOCAL_PLUGIN, gohostRun));
     await floorGo.step(floorRuns(goBin.plugin));
-    await tsGo.step((s) => runTsHostCyclesInto(s, goBin.plugin, CONFIG.cycles, cycle));
+    await tsGo.step((s) => runTsHostCyclesInto(s, goBin.plugin, CONFIG.cycles, { ...cycle, raw: true }));
     await nodeNoop.step(async (s) => void s.push(...(await timeNodeNoops(CONFIG.nodeRuns))));
     await goLocalMtls.step((s) =>
       runGoHostInto(s, goBin.host, LOCAL_PLUGIN, { mtls: true, repeat: CONFIG.cycles, rpcs: 0 }),
@@ -559,6 +559,18 @@ async function main(): Promise<void> {
           { id: 'g', label: 'TS host → Go plugin: apiVersion p50', target: { kind: 'ratio', max: 1.5 }, note: rpcNote },
           tsGo,
           (s) => s.rpc,
+          goGoRpc,
+        ),
+        row(
+          { id: 'f0', label: 'grpc-js alone: new channel → first apiVersion (floor of f)', target: { kind: 'info' }, note: 'a bare grpc-js Client to the same Go plugin, after each f cycle; what grpc-js costs by itself' },
+          tsGo,
+          (s) => s.rawFirst,
+          goGoStart,
+        ),
+        row(
+          { id: 'g0', label: 'grpc-js alone: apiVersion p50 (floor of g)', target: { kind: 'info' }, note: 'the same calls as g on a bare grpc-js Client: no delivery check, no error mapping' },
+          tsGo,
+          (s) => s.rawRpc,
           goGoRpc,
         ),
         row(
