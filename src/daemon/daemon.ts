@@ -315,7 +315,10 @@ export class Daemon implements DaemonControl {
   }
 
   async #scan(options: { boot?: boolean } = {}): Promise<void> {
-    const found = await scanPluginDir(this.#config.pluginsDir, { uid: this.#uid, pins: this.#pins() });
+    // An entry removed between the listing and its check is simply not there.
+    const found = (await scanPluginDir(this.#config.pluginsDir, { uid: this.#uid, pins: this.#pins() })).filter(
+      (entry) => entry.verdict.ok || entry.verdict.gone !== true,
+    );
     const names = new Set(found.map((entry) => entry.name));
     for (const entry of found) {
       const known = this.#plugins.get(entry.name);
@@ -432,6 +435,8 @@ export class Daemon implements DaemonControl {
     if (this.#shuttingDown) return;
     // Added to the daemon's list only once its file was judged: a reload meanwhile must not start it unchecked.
     const known = this.#plugins.get(name);
+    // Gone again before it was judged: its removal event follows (or came first); there is nothing to refuse.
+    if (!verdict.ok && verdict.gone === true) return known === undefined ? undefined : this.#onRemoved(name);
     const plugin = known ?? this.#add(name, path);
     if (!verdict.ok) return this.#background(plugin.refuse(verdict.reason), name, 'refusing it');
     if (known === undefined) return this.#dropped(plugin, path);
@@ -452,6 +457,8 @@ export class Daemon implements DaemonControl {
     if (plugin === undefined) return this.#onAdded(name, path);
     const verdict = await inspectPlugin(path, { uid: this.#uid, sha256Pin: this.#pins()[name] });
     if (this.#shuttingDown) return;
+    // Changed, then removed before it was judged: a removal, not a file that failed its checks.
+    if (!verdict.ok && verdict.gone === true) return this.#onRemoved(name);
     if (!verdict.ok) return this.#background(plugin.refuse(verdict.reason), name, 'refusing it');
     this.#background(plugin.replaced('binary replaced'), name, 'restarting it on the new binary');
   }

@@ -3,7 +3,7 @@
 // plugins directory, and a state directory it must not take records from.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, chown, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DaemonDir } from '../helpers/daemon.js';
@@ -70,6 +70,11 @@ test('refused at discovery: a group-writable plugin, a script without #!, an emp
     assert.match(reason('planted'), /planted is a symlink owned by uid 4242, not by root, so that user could point it at another program; chown -h root/);
   }
   for (const p of list.filter((p) => p.state === 'refused')) assert.equal(p.pid, null, `${p.name} never ran`);
+
+  // Removed while refused: stopped and forgotten, and the log says it was a removal.
+  await rm(dir.pluginPath('empty'));
+  await daemon.waitForTransition('empty', 'stopped', 'removed from the plugins directory');
+  await daemon.waitFor((ps) => !ps.some((p) => p.name === 'empty'), { what: 'empty to leave the list' });
   assert.equal((await daemon.stop()).code, 0);
 });
 

@@ -235,6 +235,13 @@ describe('judgeWalk: symlinks', () => {
     assert.equal(reasonOf(judgeWalk(walk, ROOT)), `${PATH} is a symlink to ../gone, which does not exist; fix or remove the link`);
   });
 
+  it('marks a vanished entry as gone (a removal), and a dangling link not', () => {
+    const vanished = judgeWalk({ entry: PATH, steps: plainWalk().steps.slice(0, 4), end: { kind: 'missing', path: PATH } }, ROOT);
+    assert.deepEqual(vanished, { ok: false, reason: `${PATH} does not exist (any more)`, gone: true });
+    const dangling = judgeWalk({ ...linkWalk(), steps: linkWalk().steps.slice(0, 5), end: { kind: 'missing', path: '/gone', link: { path: PATH, target: '../gone' } } }, ROOT);
+    assert.equal(dangling.ok === false && dangling.gone, undefined);
+  });
+
   it('refuses a link loop and a path through a file', () => {
     const steps = linkWalk().steps.slice(0, 5);
     assert.match(reasonOf(judgeWalk({ entry: PATH, steps, end: { kind: 'loop', path: PATH } }, ROOT)), /too many levels of symlinks/);

@@ -71,7 +71,12 @@ export interface PluginWalk {
 
 export type Verdict =
   | { readonly ok: true; /** For a plugin whose entry is a symlink: the resolved file that will run. */ readonly target?: string }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** The entry itself no longer exists: a removal seen before its directory event, not a file to refuse. */
+      readonly gone?: true;
+    };
 
 const OTHERS_WRITE = 0o002;
 const GROUP_WRITE = 0o020;
@@ -214,6 +219,7 @@ export function judgeWalk(walk: PluginWalk, daemonUid: number): Verdict {
   }
   const end = endProblem(walk);
   if (end !== undefined) problems.push(end);
-  if (problems.length > 0) return { ok: false, reason: [...new Set(problems)].join('; ') };
+  const gone = walk.end.kind === 'missing' && walk.end.link === undefined && walk.end.path === walk.entry;
+  if (problems.length > 0) return { ok: false, reason: [...new Set(problems)].join('; '), ...(gone ? { gone: true as const } : {}) };
   return entryIsLink && linkTarget !== undefined ? { ok: true, target: linkTarget } : { ok: true };
 }

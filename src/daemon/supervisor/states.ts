@@ -17,7 +17,7 @@
 //                    │                  ├─→ backoff ─→ starting
 //                    │                  └─→ failed
 //                    └─→ failed (a plugin that does not match: not a crash, never retried)
-//   any state but stopping ─→ refused (its file failed a trust check)
+//   any state but stopping ─→ refused (its file failed a trust check) ─→ stopped (its file was removed)
 //
 // A stop of a process in `starting` goes through `stopping` like any other;
 // a start cancelled before it spawned anything goes straight to `stopped`.
@@ -47,7 +47,8 @@ export const TRANSITIONS: Readonly<Record<ObservedState, readonly ObservedState[
   backoff: ['starting', 'stopped', 'refused'],
   failed: ['starting', 'stopped', 'refused', 'discovered'],
   // A refused file that passes its checks again (fixed, replaced) starts over; a new reason replaces the old one.
-  refused: ['discovered', 'refused'],
+  // ...and a refused file that is removed is stopped like any other before the daemon forgets it.
+  refused: ['discovered', 'refused', 'stopped'],
 };
 
 /** States in which the plugin has no process and none is on its way. */

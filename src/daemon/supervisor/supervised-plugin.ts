@@ -408,7 +408,9 @@ export class SupervisedPlugin {
         return;
       case 'remove':
         await this.#halt(job.reason);
-        this.#settle('stopped', job.reason);
+        // Even a refused plugin's removal is logged as one: the operator sees where it went.
+        if (this.#state === 'refused') this.#to(['refused'], 'stopped', job.reason);
+        else this.#settle('stopped', job.reason);
         this.#gone = true;
         // Forgotten unless the file came back meanwhile; jobs still waiting (a reload) do nothing to a plugin that is gone.
         if (!this.#queue.waiting.some((waiting) => waiting.kind === 'revive')) this.#hooks.onRemoved?.(this.name);
