@@ -495,6 +495,11 @@ export class Daemon implements DaemonControl {
     };
   }
 
+  async refreshMemory(name?: string): Promise<void> {
+    const plugins = name === undefined ? [...this.#plugins.values()] : [this.#plugins.get(name)].filter((p) => p !== undefined);
+    await Promise.all(plugins.map((plugin) => plugin.refreshMemory()));
+  }
+
   listPlugins(): PluginStatus[] {
     return [...this.#plugins.values()].map((p) => p.status()).sort((a, b) => a.name.localeCompare(b.name));
   }

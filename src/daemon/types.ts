@@ -100,6 +100,8 @@ export interface OperationAnswer {
 export interface DaemonControl {
   status(): DaemonStatus;
   listPlugins(): PluginStatus[];
+  /** Measures the plugins' memory (all, or the one named) for the next list or info; figures younger than 5 s are kept. Never rejects. */
+  refreshMemory(name?: string): Promise<void>;
   /** Throws DaemonError PLUGIN_UNKNOWN. */
   pluginInfo(name: string): PluginStatus;
   loadPlugin(name: string): Promise<PluginStatus>;

@@ -1,50 +1,55 @@
-// A plugin's memory, sampled in the background while it serves, so that
-// reading it (status, `plugins list`, /metrics) costs nothing: measuring
-// takes a few /proc or cgroup file reads per process, which for a hundred
-// plugins on every API call would hold up the daemon's event loop.
+// A plugin's memory, measured when someone asks (status, `plugins list`,
+// /metrics) and at most once per MEMORY_SAMPLE_MS, never on a timer of its
+// own. A measurement takes a few /proc or cgroup file reads per process: for a
+// hundred plugins on every API call they would hold up the daemon's event loop,
+// and on a timer they would wake an idle daemon every few seconds for figures
+// nobody reads (that timer was a fifth of an idle daemon's CPU).
 export const MEMORY_SAMPLE_MS = 5_000;
 
 export class MemorySampler {
   readonly #measure: () => Promise<number>;
-  readonly #intervalMs: number;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
   #latest: number | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #sampledAt = -Infinity;
+  #inFlight: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(measure: () => Promise<number>, intervalMs = MEMORY_SAMPLE_MS) {
+  constructor(measure: () => Promise<number>, options: { maxAgeMs?: number; now?: () => number } = {}) {
     this.#measure = measure;
-    this.#intervalMs = intervalMs;
+    this.#maxAgeMs = options.maxAgeMs ?? MEMORY_SAMPLE_MS;
+    this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Bytes at the last sample; undefined before the first one. */
+  /** Bytes at the last sample; undefined before the first one and after stop(). */
   get latest(): number | undefined {
     return this.#latest;
   }
 
-  /** Samples now, then every interval until stop(). */
-  start(): void {
-    this.#schedule(0);
+  /**
+   * Measures unless the last sample is younger than the maximum age; callers
+   * that ask at the same time share one measurement. Never rejects: a process
+   * exiting meanwhile leaves the last figure (stop() clears it).
+   */
+  refresh(): Promise<void> {
+    if (this.#stopped || this.#now() - this.#sampledAt < this.#maxAgeMs) return Promise.resolve();
+    this.#inFlight ??= this.#sample().finally(() => (this.#inFlight = undefined));
+    return this.#inFlight;
   }
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#latest = undefined;
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(async () => {
-      try {
-        const bytes = await this.#measure();
-        if (!this.#stopped) this.#latest = bytes;
-      } catch {
-        // A plugin exiting meanwhile: the next sample (or stop()) settles it.
-      }
-      this.#schedule(this.#intervalMs);
-    }, delayMs);
-    // Never the reason a host stays alive.
-    this.#timer.unref();
+  async #sample(): Promise<void> {
+    try {
+      const bytes = await this.#measure();
+      if (this.#stopped) return;
+      this.#latest = bytes;
+      this.#sampledAt = this.#now();
+    } catch {
+      // Gone while it was read: the next ask tries again.
+    }
   }
 }

@@ -148,12 +148,16 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
 
   /**
    * Bytes of memory the plugin and what it started use (memory.current of
-   * its cgroup, else the sum of their RSS), as of the last sample (every
-   * MEMORY_SAMPLE_MS while it serves); undefined when it does not serve or
-   * has not been sampled yet.
+   * its cgroup, else the sum of their RSS), as of the last refreshMemory();
+   * undefined when it does not serve or has not been measured yet.
    */
   memoryBytes(): number | undefined {
     return this.#state === 'serving' ? this.#memory?.latest : undefined;
+  }
+
+  /** Measures the plugin's memory unless the last figure is younger than MEMORY_SAMPLE_MS; never rejects. */
+  refreshMemory(): Promise<void> {
+    return this.#state === 'serving' && this.#memory !== undefined ? this.#memory.refresh() : Promise.resolve();
   }
 
   /** The plugin's last stderr lines. */
@@ -220,7 +224,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       this.#timings = { spawnedMs, handshakeMs, servingMs: since() };
       this.#state = 'serving';
       this.#consumeStdio(this.#connection);
-      this.#sampleMemory();
+      this.#trackMemory();
       this.#log.info({ pluginPid: this.#pid, ms: this.#timings.servingMs }, 'plugin serving');
     } catch (error) {
       const failure = this.#asHostError(error);
@@ -580,12 +584,11 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
     this.emit('exited', info);
   }
 
-  #sampleMemory(): void {
+  #trackMemory(): void {
     const cgroup = this.#cgroup;
     const pid = this.#pid;
     if (pid === undefined) return;
     this.#memory = new MemorySampler(() => (cgroup !== undefined ? cgroup.memoryBytes() : processTreeRss(pid)));
-    this.#memory.start();
   }
 
   /** Stop sequence, then cleanup. `graceful` tries the controller first. */

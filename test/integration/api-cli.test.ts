@@ -136,6 +136,9 @@ function fakeControl() {
       calls.push('listPlugins');
       return [...plugins.values()];
     },
+    async refreshMemory() {
+      // Measuring is not an operation: the call log keeps to what the CLI asked for.
+    },
     pluginInfo(name) {
       calls.push(`pluginInfo ${name}`);
       return get(name);

@@ -73,8 +73,22 @@ const optionalPlugin = (value: unknown): string | undefined => (typeof value ===
 
 export const ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/status', handler: ({ control }) => ok(control.status()) },
-  { method: 'GET', path: '/v1/plugins', handler: ({ control }) => ok({ plugins: control.listPlugins() }) },
-  { method: 'GET', path: '/v1/plugins/:name', handler: ({ control, params }) => ok(control.pluginInfo(params.name ?? '')) },
+  {
+    method: 'GET',
+    path: '/v1/plugins',
+    handler: async ({ control }) => {
+      await control.refreshMemory();
+      return ok({ plugins: control.listPlugins() });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/plugins/:name',
+    handler: async ({ control, params }) => {
+      await control.refreshMemory(params.name ?? '');
+      return ok(control.pluginInfo(params.name ?? ''));
+    },
+  },
   pluginAction('load'),
   pluginAction('unload'),
   pluginAction('restart'),
@@ -105,7 +119,10 @@ export const ROUTES: readonly ApiRoute[] = [
   {
     method: 'GET',
     path: '/metrics',
-    handler: async ({ metrics }) => ({ status: 200, contentType: metrics.contentType, text: await metrics.text() }),
+    handler: async ({ control, metrics }) => {
+      await control.refreshMemory();
+      return { status: 200, contentType: metrics.contentType, text: await metrics.text() };
+    },
   },
   { method: 'GET', path: '/healthz', handler: () => ({ status: 200, contentType: 'text/plain; charset=utf-8', text: 'ok\n' }) },
 ];

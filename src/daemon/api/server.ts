@@ -14,6 +14,7 @@ import type { DaemonControl } from '../types.js';
 import { BODY_LIMIT_BYTES, checkBodyHeaders, parseJsonObject, readBody } from './body.js';
 import { DEFAULT_MAX_CONNECTIONS, limitConnections } from './connection-limit.js';
 import { ApiError, errorReply } from './errors.js';
+import { enforceRequestTimeouts, NODE_TIMEOUTS_OFF } from './request-timeouts.js';
 import { resolveSocketGroup } from './socket-group.js';
 import { createRouter } from './router.js';
 import { checkBody, PARAMS, ROUTES } from './routes.js';
@@ -224,15 +225,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         logger.debug({ method, path, status, ms: Math.round((performance.now() - started) * 1000) / 1000 }, 'api request');
       });
   };
-  const server = createServer(
-    {
-      headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
-      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-      // A tenth of the header timeout (1 s for the default 10 s): the timeouts hold to within 10 %.
-      connectionsCheckingInterval: Math.max(10, Math.min(TIMEOUT_CHECK_MS, Math.floor((options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS) / 10))),
-    },
-    handle,
-  );
+  const server = createServer(NODE_TIMEOUTS_OFF, handle);
+  const headersMs = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  enforceRequestTimeouts(server, {
+    headersMs,
+    requestMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    // A tenth of the header timeout (1 s for the default 10 s): the timeouts hold to within 10 %.
+    checkMs: Math.max(10, Math.min(TIMEOUT_CHECK_MS, Math.floor(headersMs / 10))),
+  });
   // One warning per burst, not one per refused connection: a flood must not flood the log too.
   let lastRefusalLog = 0;
   const limit = limitConnections(server, maxConnections, (open) => {

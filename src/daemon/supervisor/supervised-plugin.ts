@@ -207,6 +207,11 @@ export class SupervisedPlugin {
     };
   }
 
+  /** Measures its memory for the next status, unless measured within the last few seconds. */
+  refreshMemory(): Promise<void> {
+    return this.#process?.refreshMemory() ?? Promise.resolve();
+  }
+
   // ---- what the operator asks for ----------------------------------------
 
   /**
