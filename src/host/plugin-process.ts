@@ -603,6 +603,7 @@ export class PluginProcess extends EventEmitter<{ spawned: [number]; exited: [Ex
       clearTimeout(timer);
     };
     if (pid !== undefined && !exited() && this.#force) {
+      this.#log.warn(`plugin does not answer; killing its ${this.#cgroup === undefined ? 'process group' : 'cgroup'}`);
       await this.#killEverything(pid);
       await waitExit(KILL_WAIT_MS);
     }

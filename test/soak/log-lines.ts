@@ -57,7 +57,9 @@ export const isHealthMiss = (l: SeqLine): boolean => l.line.msg === 'plugin heal
  * that outlasted Shutdown and SIGTERM, as a loaded machine makes it) with it.
  */
 export const isCgroupKilled = (l: SeqLine): boolean =>
-  l.line.msg === 'plugin left processes behind; killing its cgroup' || l.line.msg === 'plugin ignored SIGTERM; killing its cgroup';
+  l.line.msg === 'plugin left processes behind; killing its cgroup' || l.line.msg === 'plugin ignored SIGTERM; killing its cgroup' || isUnresponsiveKill(l);
+/** A plugin the daemon found unresponsive is ended with everything it started, at once. */
+export const isUnresponsiveKill = (l: SeqLine): boolean => l.line.msg === 'plugin does not answer; killing its cgroup';
 export const isGroupKilled = (l: SeqLine): boolean =>
   l.line.msg === 'plugin left processes behind; killing its process group' || l.line.msg === 'plugin left processes behind; killing its cgroup';
 export const isCallRetry = (l: SeqLine): boolean =>
