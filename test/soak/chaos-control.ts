@@ -23,13 +23,18 @@ export async function sendChaos(controlDir: string, pid: number, command: ChaosC
 }
 
 /** Waits for the plugin's ack of command `id`; throws after `timeoutMs`. */
-export async function chaosAck(controlDir: string, pid: number, id: number, timeoutMs: number): Promise<ChaosAck> {
+export async function chaosAck(controlDir: string, pid: number, id: number, timeoutMs: number): Promise<ChaosAck>;
+/** With `alive`: undefined once the plugin is gone without an answer (the daemon ended it meanwhile). */
+export async function chaosAck(controlDir: string, pid: number, id: number, timeoutMs: number, alive: () => boolean): Promise<ChaosAck | undefined>;
+export async function chaosAck(controlDir: string, pid: number, id: number, timeoutMs: number, alive?: () => boolean): Promise<ChaosAck | undefined> {
   const path = join(controlDir, `${pid}.${id}.ack`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const wasAlive = alive?.() ?? true;
     const text = await readFile(path, 'utf8').catch(() => undefined);
     const ack = text === undefined ? undefined : parseChaosAck(text);
     if (ack !== undefined) return ack;
+    if (!wasAlive) return undefined;
     if (Date.now() > deadline) throw new Error(`chaos plugin ${pid} did not acknowledge command ${id} within ${timeoutMs} ms`);
     await delay(ACK_POLL_MS);
   }

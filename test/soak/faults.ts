@@ -356,7 +356,14 @@ async function flood(ctx: FaultContext, record: FaultRecord): Promise<void> {
   const id = chaosCommandId();
   record.floodId = id;
   await command(ctx, record, { id, action: 'flood', lines, longBytes });
-  await chaosAck(ctx.run.controlDir, record.pid, id, 60_000);
+  // A plugin flooding from its event loop can miss the soak's fast health checks on a loaded machine;
+  // the daemon then ends it as unresponsive before it can answer.
+  const ack = await chaosAck(ctx.run.controlDir, record.pid, id, 60_000, () => isAlive(targetOf(record)));
+  if (ack === undefined) {
+    record.notes.push('the plugin was ended before it finished flooding');
+    await afterCrash(ctx, record);
+    return;
+  }
   // stdout and stderr are separate pipes: the end marker (stderr) can overtake stdout lines.
   // Past the daemon's rate limit, lines are counted instead of logged; the count comes within a second.
   try {
