@@ -1,6 +1,6 @@
 // config.json text → the validated file, or every problem in it with its
 // line and column. Pure: the caller reads the file.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue, PathIssue } from './errors.js';
 import { crossFieldIssues } from './rules.js';

@@ -4,7 +4,7 @@
 // otherwise be ignored and the daemon would quietly run with a default the
 // operator meant to change. Every message reads "expected X, saw Y" so it can
 // follow the key's path and position.
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_LEVELS } from './log-levels.js';
 import { envKeyProblem, pluginNameProblem } from './names.js';
 import { closestMatch } from './suggest.js';

@@ -1,7 +1,7 @@
 // Messages for keys the schema does not know. Most are typos (suggest the
 // nearest known key); the rest are real settings put in the wrong section,
 // which deserve a pointer to the right one rather than a list of keys.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyPath } from './errors.js';
 import { configFileSchema, defaultsSchema, idleSchema, pluginSchema, thresholdsSchema } from './schema.js';
 import { closestMatch } from './suggest.js';
