@@ -5,7 +5,7 @@
 // runtime in the same run. Run from bench/run.ts, which adds the groups.
 import { emptyCliSamples, measureCliRound, peakRssUnavailable } from './measure-cli.js';
 import type { CliSamples } from './measure-cli.js';
-import { emptyFootprintSamples, emptyIdleCpuSamples, measureFootprintRound, measureIdleCpu } from './measure-footprint.js';
+import { emptyFootprintSamples, emptyIdleCpuSamples, measureFootprintRound, measureIdleCpu, warmDaemonCodeCache } from './measure-footprint.js';
 import type { FootprintSamples, IdleCpuSamples } from './measure-footprint.js';
 import { startDaemon } from './daemon-process.js';
 import { currentRuntime, node24 } from './node-runtime.js';
@@ -104,6 +104,7 @@ export async function measureFootprint(options: FootprintOptions): Promise<Group
       if (wants(['t5', 't6'], r.major)) {
         log(`daemon RSS on Node ${runtime.version}: reference, no plugin, local plugin…`);
         try {
+          await warmDaemonCodeCache(options.root, options.cli, options.localPlugin, runtime);
           for (let i = 0; i < Math.min(3, options.rounds); i++) {
             await measureFootprintRound(r.memory, options.root, options.cli, options.localPlugin, runtime, 500);
           }

@@ -3,10 +3,11 @@
 // the same API requests; and what the daemon, its plugin and a bare Node.js
 // process with one 5 s timer cost in CPU while idle, from /proc/<pid>/stat.
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { cacheDirFor, isCacheOf } from '../src/loader/code-cache.js';
 import { RunningDaemon, pluginPids, startDaemon } from './daemon-process.js';
 import { apiRequests } from './measure-daemon.js';
 import type { NodeRuntime } from './node-runtime.js';
@@ -56,6 +57,37 @@ async function startReference(root: string, runtime: NodeRuntime): Promise<{ dae
     throw error;
   }
   return { daemon, dispose };
+}
+
+/**
+ * Runs the daemon (with the local plugin) until it has written its code cache
+ * for this build and runtime, as a daemon does once in its life: every later
+ * start, like those measured, then loads its code from that cache. Without
+ * this, a freshly built daemon measured for less than the cache's write delay
+ * compiles from source at every start (more memory) and never writes one.
+ */
+export async function warmDaemonCodeCache(root: string, cli: string, localPlugin: string, runtime: NodeRuntime): Promise<void> {
+  const dir = cacheDirFor(runtime.env, process.getuid?.() ?? -1);
+  const since = Date.now();
+  const written = async (): Promise<boolean> => {
+    const files = await readdir(dir).catch(() => []);
+    for (const file of files) {
+      if (!isCacheOf(file, 'snoozebot.daemon') || !file.includes(`-${runtime.version}-`)) continue;
+      const info = await stat(join(dir, file)).catch(() => undefined);
+      if (info !== undefined && info.mtimeMs >= since - 1_000) return true;
+    }
+    return false;
+  };
+  const daemon = await startDaemon(root, cli, [{ name: 'local', binary: localPlugin }], undefined, 60_000, runtime);
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!(await written())) {
+      if (Date.now() > deadline) throw new Error(`the daemon wrote no code cache under ${dir} within 60 s`);
+      await delay(250);
+    }
+  } finally {
+    await daemon.stop();
+  }
 }
 
 /**

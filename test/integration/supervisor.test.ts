@@ -123,6 +123,26 @@ test('calls wait for a restarting plugin instead of failing at once', async (t) 
   }
 });
 
+test('a call whose process is stopped before the call is sent: PLUGIN_NOT_SERVING, or its retry once serving again', async (t) => {
+  const { plugin } = supervise(t, LOCAL_PLUGIN);
+  await plugin.load('test');
+  // restart() stops the process synchronously, before the call (issued first) gets past its await for "serving".
+  const once = plugin.call('GetProviderName', (client) => client.providerName(), { retry: false, waitMs: 5_000 });
+  const restarted = plugin.restart('restarted under the call');
+  await assert.rejects(once, (error: unknown) => {
+    assert.ok(error instanceof DaemonError, String(error));
+    assert.equal(error.code, 'PLUGIN_NOT_SERVING');
+    assert.match(error.message, /^could not reach plugin p; GetProviderName was not sent: the plugin stopped first \(it is (stopping|stopped|starting): restarted under the call\); try again$/);
+    return true;
+  });
+  await restarted;
+  // A call that is safe to repeat waits for the restarted process instead.
+  const retried = plugin.call('GetProviderName', (client) => client.providerName(), { retry: true, waitMs: 5_000 });
+  const again = plugin.restart('restarted under the call, again');
+  assert.equal(await retried, 'local');
+  await again;
+});
+
 test('unload stops the process and keeps it stopped; calls then fail clearly', async (t) => {
   const { plugin } = supervise(t, LOCAL_PLUGIN);
   await plugin.load('test');

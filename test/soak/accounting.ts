@@ -69,13 +69,27 @@ function checkExit(check: Check, fault: FaultRecord, lines: readonly SeqLine[]):
   if (expected === undefined) return;
   const how = (exit: { code: number | null; signal: string | null }) => (exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`);
   const seen = exits(lines);
-  const observed = seen.find((e) => e.code === expected.code && e.signal === expected.signal) ?? seen[0];
+  const asked = seen.find((e) => e.code === expected.code && e.signal === expected.signal);
+  if (asked === undefined && endedUnresponsive(lines)) {
+    check.found.push(`pid ${fault.pid} ended as unresponsive, with its cgroup, before the ${how(expected)} the fault asked for`);
+    return;
+  }
+  const observed = asked ?? seen[0];
   check.expect(observed !== undefined, `exit of pid ${fault.pid} (the fault asked for ${how(expected)})`);
   if (observed === undefined) return;
   if (observed.code !== expected.code || observed.signal !== expected.signal) {
     check.found.push(`pid ${fault.pid} died with ${how(observed)}, not the ${how(expected)} the fault asked for`);
   }
   check.expect(has(transitions(lines), 'crashed', crashReason(observed), 'serving'), `serving → crashed (${crashReason(observed)})`);
+}
+
+/**
+ * On a loaded machine a plugin busy with its fault (forking, flooding) can
+ * miss its health checks before it does what the fault asked: the daemon then
+ * ends it and everything in its cgroup as unresponsive, at once.
+ */
+function endedUnresponsive(own: readonly SeqLine[]): boolean {
+  return has(transitions(own), 'crashed', /^unresponsive: \d+ health checks failed/, 'serving') && own.some(isUnresponsiveKill);
 }
 
 function checkEnd(check: Check, fault: FaultRecord, trs: readonly Transition[]): void {
@@ -135,22 +149,18 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
     }
     case 'children':
       checkExit(check, fault, own);
-      check.expect(own.some(isGroupKilled), `the left-behind child ${fault.childPid} killed with the process group`);
+      check.expect(own.some(isGroupKilled) || endedUnresponsive(own), `the left-behind child ${fault.childPid} killed with the process group (or the cgroup)`);
       break;
     case 'escape': {
       // Both children outliving the plugin would have made processGone false (checked above).
       check.expect(own.some(isCgroupKilled), `the children ${fault.childPid} and ${fault.escapedPid} (setsid) killed with the plugin's cgroup (${fault.ending})`);
-      // On a loaded machine the plugin, busy forking, can miss its health checks first: the daemon then ends it
-      // and its cgroup as unresponsive, and the kill -9 that follows is not what it died of.
-      const unresponsive = has(transitions(own), 'crashed', /^unresponsive: \d+ health checks failed/, 'serving') && own.some(isUnresponsiveKill);
-      if (fault.ending === 'kill9' && unresponsive) check.found.push('ended as unresponsive, with its cgroup, before or as the kill -9 came');
-      else if (fault.ending === 'kill9') checkExit(check, fault, own);
+      if (fault.ending === 'kill9') checkExit(check, fault, own);
       else if (fault.ending === 'unload') {
         check.expect(has(trs, 'stopped', 'unloaded by request'), 'stopped: unloaded by request');
         check.expect(has(trs, 'starting', 'loaded by request'), 'started again by plugins load');
       } else {
         // Ended as unresponsive before the restart came: the restart found it in backoff, with nothing left to stop.
-        if (unresponsive && !has(trs, 'stopping', 'restarted by request')) check.found.push('ended as unresponsive before plugins restart came; restarted from backoff');
+        if (endedUnresponsive(own) && !has(trs, 'stopping', 'restarted by request')) check.found.push('ended as unresponsive before plugins restart came; restarted from backoff');
         else check.expect(has(trs, 'stopping', 'restarted by request'), 'stopped for plugins restart');
         check.expect(has(trs, 'starting', 'restarted by request'), 'started again by plugins restart');
       }

@@ -309,11 +309,28 @@ export class SupervisedPlugin {
     try {
       return await this.#timed(method, () => run(process.client));
     } catch (error) {
-      if (!options.retry || !(await this.#diedUnder(process, error))) throw error;
+      if (!options.retry || !(await this.#diedUnder(process, error))) throw this.#unsent(method, error);
       this.#log.info({ method }, 'the plugin died during the call; retrying once it serves again');
       const next = await this.whenServing(options.waitMs);
-      return this.#timed(method, () => run(next.client));
+      try {
+        return await this.#timed(method, () => run(next.client));
+      } catch (again) {
+        throw this.#unsent(method, again);
+      }
     }
+  }
+
+  /**
+   * A call that never left the daemon because the process stopped between
+   * "serving" and the call (a restart or unload asked for meanwhile) is the
+   * plugin not serving (503, try again), not a call the plugin failed (502).
+   */
+  #unsent(method: string, error: unknown): unknown {
+    if (!(error instanceof HostError) || error.code !== 'PLUGIN_STOPPED') return error;
+    return new DaemonError(
+      'PLUGIN_NOT_SERVING',
+      `could not reach plugin ${this.name}; ${method} was not sent: the plugin stopped first (it is ${this.#state}: ${this.#reason}); try again`,
+    );
   }
 
   /** Resolves with the serving process; waits through starts and backoffs up to `timeoutMs`. */
@@ -658,8 +675,9 @@ export class SupervisedPlugin {
     this.#since = Date.now();
     const level = state === 'failed' || state === 'crashed' || state === 'refused' ? 'warn' : 'info';
     this.#log[level]({ ...fields, from, to: state, reason }, `plugin ${this.name}: ${from} → ${state} (${reason})`);
+    // Those waiting for it to serve are not told it will not here: a state at rest may be a passage (stopped on
+    // the way to a restart, discovered on the way to a start); #run tells them once the job ends at rest.
     if (state === 'serving' && this.#process !== undefined) this.#waiters.resolveAll(this.#process);
-    else if (AT_REST.has(state)) this.#waiters.rejectAll(this.#notServingError());
     this.#hooks.onTransition?.(this.status(), from);
   }
 
