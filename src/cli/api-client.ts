@@ -133,6 +133,7 @@ export class ApiClient {
     // Loaded here, not imported at the top: loading node:http is a good part of a CLI start, and --help,
     // --version and usage errors need none of it.
     const { request } = process.getBuiltinModule('node:http');
+    const { connect } = process.getBuiltinModule('node:net');
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
     if (payload !== undefined) {
@@ -147,7 +148,9 @@ export class ApiClient {
         req.destroy();
         reject(error);
       };
-      const req = request({ socketPath: this.socketPath, path, method, headers, agent: false }, (res) => {
+      // Our own connection, not an Agent's: an Agent works out a TLS server name for every socket it opens
+      // (net.isIP("localhost")), and compiling that check's IPv6 pattern was a fifth of `plugins list`.
+      const req = request({ createConnection: () => connect(this.socketPath), path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
