@@ -243,8 +243,21 @@ export async function bundlePlugin(name: string, certificateSource: string): Pro
   });
 }
 
+/**
+ * The bundles under dist/ are CommonJS scripts, as they are once installed
+ * (/usr/lib/snoozebot has no package.json): below this repository's
+ * package.json ("type": "module") Node would start them through its ES module
+ * loader, a tenth of a CLI start for nothing. tsc's output under dist/js stays
+ * ES modules.
+ */
+async function writeModuleScopes(): Promise<void> {
+  await writeFile(join(root, 'dist/package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`, { mode: 0o644 });
+  await writeFile(join(root, 'dist/js/package.json'), `${JSON.stringify({ type: 'module' })}\n`, { mode: 0o644 });
+}
+
 async function main(): Promise<void> {
   await mkdir(join(root, 'dist/plugins'), { recursive: true });
+  await writeModuleScopes();
   const certificateSource = await certificateChunk();
   for (const name of PLUGINS) await bundlePlugin(name, certificateSource);
   await bundleCli();

@@ -35,7 +35,8 @@ const { dirname, join } = process.getBuiltinModule('node:path');
 // This file itself when Node runs it as CommonJS; as an ES module (below a
 // package.json that says "module"), the script Node was asked to run. Its
 // real path: /usr/bin/snoozebot is a link to /usr/lib/snoozebot/snoozebot.
-const self = realpathSync(typeof __filename === 'string' ? __filename : (process.argv[1] ?? 'snoozebot'));
+// The native realpath: one call into libc, where the JS one lstat()s every component of the path.
+const self = realpathSync.native(typeof __filename === 'string' ? __filename : (process.argv[1] ?? 'snoozebot'));
 const loaded = new Map<string, unknown>();
 
 function compileChunk(name: string): unknown {
