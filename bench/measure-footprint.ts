@@ -3,11 +3,12 @@
 // the same API requests; and what the daemon, its plugin and a bare Node.js
 // process with one 5 s timer cost in CPU while idle, from /proc/<pid>/stat.
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { cacheDirFor, isCacheOf } from '../src/loader/code-cache.js';
+import { cacheDirFor, cacheFileName } from '../src/loader/code-cache.js';
+import { sourceDigest } from '../src/loader/digest.js';
 import { RunningDaemon, pluginPids, startDaemon } from './daemon-process.js';
 import { apiRequests } from './measure-daemon.js';
 import type { NodeRuntime } from './node-runtime.js';
@@ -60,29 +61,25 @@ async function startReference(root: string, runtime: NodeRuntime): Promise<{ dae
 }
 
 /**
- * Runs the daemon (with the local plugin) until it has written its code cache
- * for this build and runtime, as a daemon does once in its life: every later
- * start, like those measured, then loads its code from that cache. Without
- * this, a freshly built daemon measured for less than the cache's write delay
- * compiles from source at every start (more memory) and never writes one.
+ * Makes sure the daemon's code cache for this build and runtime exists, as
+ * every start of a daemon after its first on a machine finds it: if it does
+ * not, runs the daemon (with the local plugin) until it has written it (10 s
+ * after its start). Without it, a freshly built daemon measured for less than
+ * that compiles from source at every start (more memory) and never writes one.
  */
 export async function warmDaemonCodeCache(root: string, cli: string, localPlugin: string, runtime: NodeRuntime): Promise<void> {
-  const dir = cacheDirFor(runtime.env, process.getuid?.() ?? -1);
-  const since = Date.now();
-  const written = async (): Promise<boolean> => {
-    const files = await readdir(dir).catch(() => []);
-    for (const file of files) {
-      if (!isCacheOf(file, 'snoozebot.daemon') || !file.includes(`-${runtime.version}-`)) continue;
-      const info = await stat(join(dir, file)).catch(() => undefined);
-      if (info !== undefined && info.mtimeMs >= since - 1_000) return true;
-    }
-    return false;
-  };
+  const digest = sourceDigest(await readFile(join(root, 'dist/chunks/daemon.js'), 'latin1'));
+  const file = join(cacheDirFor(runtime.env, process.getuid?.() ?? -1), cacheFileName('snoozebot.daemon', digest, runtime.version, process.arch));
+  const written = () => access(file).then(
+    () => true,
+    () => false,
+  );
+  if (await written()) return;
   const daemon = await startDaemon(root, cli, [{ name: 'local', binary: localPlugin }], undefined, 60_000, runtime);
   try {
     const deadline = Date.now() + 60_000;
     while (!(await written())) {
-      if (Date.now() > deadline) throw new Error(`the daemon wrote no code cache under ${dir} within 60 s`);
+      if (Date.now() > deadline) throw new Error(`the daemon wrote no code cache (${file}) within 60 s`);
       await delay(250);
     }
   } finally {

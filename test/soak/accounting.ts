@@ -100,22 +100,23 @@ function checkEnd(check: Check, fault: FaultRecord, trs: readonly Transition[]):
 }
 
 /**
- * The good binary, put back, starts for "binary replaced" and serves. On a
- * loaded machine that first start can fail (its handshake later than the
- * start timeout): the daemon then restarts it as after any crash, and it
- * serves for that reason. Neither may be the bad binary's failure again.
+ * A good binary (put back after a bad one, or after its removal) starts for
+ * `reason` and serves. On a loaded machine that first start can fail (its
+ * handshake later than the start timeout): the daemon then restarts it as
+ * after any crash, and it serves for that reason. That crash may not be a
+ * bad binary's failure (`badReason`) again.
  */
-function checkGoodBinaryBack(check: Check, trs: readonly Transition[], badReason: RegExp): void {
-  if (has(trs, 'serving', 'binary replaced')) {
-    check.found.push('serving again with the good binary');
+function checkServedFor(check: Check, trs: readonly Transition[], reason: string, what: string, badReason?: RegExp): void {
+  if (has(trs, 'serving', reason)) {
+    check.found.push(what);
     return;
   }
-  const start = trs.findLastIndex((t) => t.to === 'starting' && t.reason === 'binary replaced');
+  const start = trs.findLastIndex((t) => t.to === 'starting' && t.reason === reason);
   const after = start < 0 ? [] : trs.slice(start);
   const crash = after.find((t) => t.to === 'crashed');
-  const ok = crash !== undefined && !badReason.test(crash.reason) && after.some((t) => t.to === 'serving' && /after a crash$/.test(t.reason));
-  if (ok) check.found.push(`the good binary's first start failed (${crash.reason}); it served after a crash restart`);
-  else check.expect(false, 'serving again with the good binary (for "binary replaced", or after its first start failed)');
+  const ok = crash !== undefined && !(badReason?.test(crash.reason) ?? false) && after.some((t) => t.to === 'serving' && /after a crash$/.test(t.reason));
+  if (ok) check.found.push(`${what}: its first start failed (${crash.reason}), it served after a crash restart`);
+  else check.expect(false, `${what} (serving for "${reason}", or after a crash restart when that start failed)`);
 }
 
 export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: FaultRecord): FaultAccount {
@@ -196,7 +197,7 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
       check.expect(count(trs, 'starting', 'binary replaced') >= 2, 'two starts for "binary replaced" (the bad binary, the good one back)');
       check.expect(has(trs, 'crashed', BAD_START_REASON[bad]), `crashed: ${BAD_START_REASON[bad]}`);
       if (fault.waitedForFailed) check.expect(has(trs, 'failed', FAILED_REASON), 'failed with the crash count as reason');
-      checkGoodBinaryBack(check, trs, BAD_START_REASON[bad]);
+      checkServedFor(check, trs, 'binary replaced', 'serving again with the good binary', BAD_START_REASON[bad]);
       break;
     }
     case 'start-flood': {
@@ -214,7 +215,7 @@ export function accountFault(daemon: SoakDaemon, options: SoakOptions, fault: Fa
     case 'removed':
       check.expect(has(trs, 'stopped', 'removed from the plugins directory'), 'stopped: removed from the plugins directory');
       check.expect(window.some(isNewInDirectory), 'new plugin in the plugins directory (put back)');
-      check.expect(has(trs, 'serving', 'dropped into the plugins directory'), 'serving again once put back');
+      checkServedFor(check, trs, 'dropped into the plugins directory', 'serving again once put back');
       break;
     case 'crash-loop': {
       const kills = exits(window).filter((e) => e.signal === 'SIGKILL').length;
