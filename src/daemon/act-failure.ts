@@ -12,11 +12,14 @@
 import { HostError } from '../host/errors.js';
 import { DaemonError } from './errors.js';
 
+/** A call that never reached the plugin, whatever it was: safe to ask again. */
+export function notSentError(plugin: string, method: string, why: string): DaemonError {
+  return new DaemonError('PLUGIN_NOT_SERVING', `could not reach plugin ${plugin}; ${method} was not sent (${why})`);
+}
+
 export function actFailure(plugin: string, method: 'StopInstance' | 'StartInstance', error: unknown): unknown {
   if (!(error instanceof HostError)) return error;
-  if (error.code === 'PLUGIN_STOPPED' || (error.code === 'PLUGIN_CALL' && error.delivery === 'not-sent')) {
-    return new DaemonError('PLUGIN_NOT_SERVING', `could not reach plugin ${plugin}; ${method} was not sent (${error.message})`);
-  }
+  if (error.code === 'PLUGIN_STOPPED' || (error.code === 'PLUGIN_CALL' && error.delivery === 'not-sent')) return notSentError(plugin, method, error.message);
   if (error.code === 'PLUGIN_CALL' && error.delivery === 'no-answer') {
     return new DaemonError(
       'OUTCOME_UNKNOWN',

@@ -132,7 +132,7 @@ test('a call whose process is stopped before the call is sent: PLUGIN_NOT_SERVIN
   await assert.rejects(once, (error: unknown) => {
     assert.ok(error instanceof DaemonError, String(error));
     assert.equal(error.code, 'PLUGIN_NOT_SERVING');
-    assert.match(error.message, /^could not reach plugin p; GetProviderName was not sent: the plugin stopped first \(it is (stopping|stopped|starting): restarted under the call\); try again$/);
+    assert.match(error.message, /^could not reach plugin p; GetProviderName was not sent \(the plugin stopped first; it is (stopping|stopped|starting): restarted under the call\)$/);
     return true;
   });
   await restarted;

@@ -23,6 +23,7 @@ import type { StopTimeouts } from '../../host/options.js';
 import { PluginProcess } from '../../host/plugin-process.js';
 import type { CloudProviderClient } from '../../host/cloud-provider-client.js';
 import { identifyPlugin } from '../../host/identity.js';
+import { notSentError } from '../act-failure.js';
 import { DaemonError } from '../errors.js';
 import type { PluginStatus, ProviderIdentity, StartMode, WantedBy } from '../types.js';
 import { MissCounter } from './health-policy.js';
@@ -327,10 +328,7 @@ export class SupervisedPlugin {
    */
   #unsent(method: string, error: unknown): unknown {
     if (!(error instanceof HostError) || error.code !== 'PLUGIN_STOPPED') return error;
-    return new DaemonError(
-      'PLUGIN_NOT_SERVING',
-      `could not reach plugin ${this.name}; ${method} was not sent: the plugin stopped first (it is ${this.#state}: ${this.#reason}); try again`,
-    );
+    return notSentError(this.name, method, `the plugin stopped first; it is ${this.#state}: ${this.#reason}`);
   }
 
   /** Resolves with the serving process; waits through starts and backoffs up to `timeoutMs`. */
