@@ -83,11 +83,12 @@ function lazyCertificate(source: string): Plugin {
  * each other one is the module a single command imports when it runs, and is
  * compiled only then. `write` is when a missing code cache is written: at exit
  * for short-lived commands, after a while for the daemon (by then it has
- * compiled what its work needs).
+ * compiled what its work needs). `fixedYoungGeneration`: the process that
+ * loads the chunk runs for long and allocates little (src/loader/young-generation.ts).
  */
 const CLI_CHUNKS = {
   cli: { entry: 'src/cli/main.ts', write: 'exit' },
-  daemon: { entry: 'src/cli/commands/daemon-run.ts', write: { delayMs: 10_000 } },
+  daemon: { entry: 'src/cli/commands/daemon-run.ts', write: { delayMs: 10_000 }, fixedYoungGeneration: true },
   check: { entry: 'src/cli/commands/plugins-check-run.ts', write: 'exit' },
   certificate: { entry: 'src/wire/certificate.ts', write: 'exit' },
 } as const;
@@ -203,7 +204,7 @@ async function cliChunk(name: CliChunkName): Promise<string> {
  * read and compiled only by `snoozebot daemon`.
  */
 export async function bundleCli(): Promise<string> {
-  const chunks: Record<string, { file: string; digest: string; write: unknown }> = {};
+  const chunks: Record<string, { file: string; digest: string; write: unknown; fixedYoungGeneration?: true }> = {};
   await mkdir(join(root, 'dist/chunks'), { recursive: true });
   for (const name of Object.keys(CLI_CHUNKS) as CliChunkName[]) {
     const source = await cliChunk(name);
@@ -211,7 +212,9 @@ export async function bundleCli(): Promise<string> {
     if (!/^[\x00-\x7f]*$/.test(source)) throw new Error(`CLI chunk ${name} is not ASCII`);
     const file = `chunks/${name}.js`;
     await writeFile(join(root, 'dist', file), source, { mode: 0o644 });
-    chunks[name] = { file, digest: sourceDigest(source), write: CLI_CHUNKS[name].write };
+    const chunk = CLI_CHUNKS[name];
+    const fixed = 'fixedYoungGeneration' in chunk ? { fixedYoungGeneration: true as const } : {};
+    chunks[name] = { file, digest: sourceDigest(source), write: chunk.write, ...fixed };
   }
   return executableEntry('src/loader/cli-main.ts', join(root, 'dist/snoozebot'), {
     __SNOOZEBOT_CHUNKS__: JSON.stringify(chunks),

@@ -17,6 +17,7 @@
 // bundle script turns `import('./daemon-run.js')` into that call).
 import { loadWithCodeCache } from './code-cache.js';
 import type { CacheWrite } from './code-cache.js';
+import { fixYoungGeneration } from './young-generation.js';
 
 interface ChunkFile {
   /** Path relative to this file's real directory. */
@@ -24,6 +25,8 @@ interface ChunkFile {
   /** Digest of the file's text, for the code cache's name. */
   readonly digest: string;
   readonly write: CacheWrite;
+  /** Loading it fixes the process's young generation at its initial size (young-generation.ts). */
+  readonly fixedYoungGeneration?: true;
 }
 
 declare const __SNOOZEBOT_CHUNKS__: Readonly<Record<string, ChunkFile>>;
@@ -44,6 +47,7 @@ function compileChunk(name: string): unknown {
   if (chunk === undefined) throw new Error(`snoozebot bundle: no chunk named ${name}`);
   const filename = join(dirname(self), chunk.file);
   const source = readFileSync(filename, 'latin1');
+  if (chunk.fixedYoungGeneration === true) fixYoungGeneration();
   return loadWithCodeCache(`snoozebot.${name}`, { source, digest: chunk.digest }, { filename, write: chunk.write, loadChunk });
 }
 

@@ -14,6 +14,8 @@
 // ES module (an extension-less file is ESM below a package.json that says
 // "module"), so it has neither `require` nor `import`: Node's built-ins come
 // from process.getBuiltinModule, and the bundle gets a require of its own.
+import { withDefaultFlags } from './young-generation.js';
+
 const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
 const { homedir, tmpdir } = process.getBuiltinModule('node:os');
@@ -121,15 +123,18 @@ export function loadWithCodeCache(name: string, chunk: Chunk, options: LoadOptio
     }
   }
   const wrapped = `(function (require, module, exports, __filename, __dirname, __snoozebot_chunk) {${chunk.source}\n})`;
-  const script = new Script(wrapped, {
-    filename: options.filename,
-    // A bundle keeps `import('node:…')` of built-ins as it is; without this, vm code has no loader to run it with.
-    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    ...(cachedData === undefined ? {} : { cachedData }),
-  });
+  const script = withDefaultFlags(
+    () =>
+      new Script(wrapped, {
+        filename: options.filename,
+        // A bundle keeps `import('node:…')` of built-ins as it is; without this, vm code has no loader to run it with.
+        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+        ...(cachedData === undefined ? {} : { cachedData }),
+      }),
+  );
   const run = script.runInThisContext() as CommonJsWrapper;
   if (!disabled && (cachedData === undefined || script.cachedDataRejected === true)) {
-    const write = () => writeCache(dir, uid, file, name, () => script.createCachedData());
+    const write = () => writeCache(dir, uid, file, name, () => withDefaultFlags(() => script.createCachedData()));
     if (options.write === 'exit') process.once('exit', write);
     else setTimeout(write, options.write.delayMs).unref();
   }

@@ -1,7 +1,8 @@
-// Which cache files belong to which code: a plugin's clean-up of its old caches never touches another plugin's.
+// Which cache files belong to which code (a plugin's clean-up of its old caches never touches another plugin's), and whose young generation the loader may fix.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cacheFileName, isCacheOf } from '../../src/loader/code-cache.js';
+import { userSizedYoungGeneration } from '../../src/loader/young-generation.js';
 
 describe('isCacheOf', () => {
   it("matches this code's caches of any build, Node version and arch", () => {
@@ -18,5 +19,18 @@ describe('isCacheOf', () => {
   it('ignores anything else in the directory', () => {
     assert.equal(isCacheOf('aws-a1b2-v20.20.2-x64.v8cache.123.tmp', 'aws'), false);
     assert.equal(isCacheOf('aws.v8cache', 'aws'), false);
+  });
+});
+
+describe('userSizedYoungGeneration', () => {
+  it("leaves the young generation to a user who sized it on Node's command line or in NODE_OPTIONS", () => {
+    assert.ok(userSizedYoungGeneration(['--max-semi-space-size=4'], undefined));
+    assert.ok(userSizedYoungGeneration([], '--max-old-space-size=200 --semi-space-growth-factor=2'));
+    assert.ok(userSizedYoungGeneration(['--min_semi_space_size=2'], ''));
+  });
+
+  it('takes it over otherwise', () => {
+    assert.equal(userSizedYoungGeneration([], undefined), false);
+    assert.equal(userSizedYoungGeneration(['--enable-source-maps'], '--max-old-space-size=200'), false);
   });
 });
