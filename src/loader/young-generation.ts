@@ -14,7 +14,11 @@
 // Node has no per-process setting for it but a command-line flag, and
 // `snoozebot` is one file for the CLI and the daemon, run by a shebang or by
 // `node` with whatever flags the caller gives. So the daemon sets the flag
-// at run time, as soon as its code is loaded.
+// at run time, as soon as its code is loaded. Node warns that flags changed
+// after start may do nothing or worse; this one is a number V8 reads each
+// time it decides whether to grow, and the test in
+// test/integration/cli-bundle.test.ts checks on every Node we support that it
+// holds the young generation where it is.
 //
 // The catch: V8 stamps every code cache with a hash of all its flags and
 // rejects a cache made under other flags. The CLI and the daemon share their
