@@ -61,8 +61,7 @@ test('the daemon and the CLI take each other\'s code cache of the cli chunk', as
   const runDaemon = async () => {
     const dir = await DaemonDir.create(t);
     const daemon = await dir.start({ config: null, env });
-    const exit = await daemon.stop();
-    assert.equal(exit.code, 0, daemon.stderr);
+    assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.output());
   };
 
   const help = await runCli(['--help'], env);

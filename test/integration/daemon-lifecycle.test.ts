@@ -1,14 +1,16 @@
-// The daemon's own life: a clean SIGTERM with several plugins, a SIGKILL and
-// the next daemon cleaning up after it, and a Go go-plugin plugin supervised
-// like a TypeScript one.
+// The daemon's own life: a clean SIGTERM with several plugins, a SIGTERM
+// while it is still starting, a SIGKILL and the next daemon cleaning up after
+// it, and a Go go-plugin plugin supervised like a TypeScript one.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DaemonStatus, InstanceRecord, PluginStatus } from '../../src/daemon/types.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DaemonDir, POLL_MS, httpRequest } from '../helpers/daemon.js';
+import { DaemonDir, DaemonProcess, POLL_MS, httpRequest } from '../helpers/daemon.js';
 import { goRequired } from '../helpers/go.js';
 import { assertGroupGone, assertPidGone, pidAlive } from '../helpers/leftovers.js';
 import { LOCAL_PLUGIN, tsFixture } from '../helpers/paths.js';
@@ -57,6 +59,64 @@ test('SIGTERM with 5 plugins: exit 0, every plugin process gone, socket and sock
   }
   assert.ok(daemon.logs.some((l) => l.msg === 'snoozebot daemon stopped'), daemon.output());
   assert.deepEqual(daemon.strayStdout, []);
+});
+
+/** Processes running `path` (a plugin binary), by their command lines. */
+function processesRunning(path: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').split('\0').includes(path)) pids.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return pids.filter(pidAlive);
+}
+
+/** Opens the FIFO's writing end once a reader holds it open (until then, ENXIO). */
+async function writerOnceRead(fifo: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+    }
+    if (Date.now() > deadline) assert.fail(`nothing opened ${fifo} for reading within ${timeoutMs} ms`);
+    await delay(POLL_MS);
+  }
+}
+
+// The API answers and the plugins start before the daemon's start is done. The idle monitor starts last and
+// reads /proc/stat: here a FIFO, so the start waits, deterministically, until the test writes to it.
+test('SIGTERM while the daemon is still starting: it stops once the start is done, exit 0, no plugin left', async (t) => {
+  const dir = await DaemonDir.create(t);
+  const plugin = await dir.addPlugin('local', LOCAL_PLUGIN);
+  const root = await mkdtemp(join(tmpdir(), 'sbd-idle-root-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await mkdir(join(root, 'proc'));
+  const stat = join(root, 'proc/stat');
+  execFileSync('mkfifo', [stat]);
+  const args = ['daemon', '--log-level', 'debug', '--plugins-dir', dir.pluginsDir, '--socket', dir.socket, '--state-dir', dir.stateDir, '--dry-run'];
+  const daemon = new DaemonProcess(dir, args, { SNOOZEBOT_IDLE_ROOT: root });
+  dir.daemons.push(daemon);
+
+  const writer = await writerOnceRead(stat);
+  assert.ok(existsSync(dir.socket), 'the API listens before the idle monitor starts');
+  process.kill(daemon.child.pid ?? 0, 'SIGTERM');
+  // The rest of the start, and anything after it, reads a plain file.
+  writeFileSync(`${stat}.plain`, 'cpu  100 0 100 10000 0 0 0 0 0 0\nbtime 1795430000\n');
+  renameSync(`${stat}.plain`, stat);
+  writeSync(writer, 'cpu  100 0 100 10000 0 0 0 0 0 0\nbtime 1795430000\n');
+  closeSync(writer);
+
+  const exit = await daemon.exited;
+  assert.deepEqual(exit, { code: 0, signal: null }, daemon.output());
+  // Node's default action for SIGTERM would have ended it at once (exit by signal), the plugin just spawned.
+  assert.ok(daemon.logs.some((l) => l.msg === 'snoozebot daemon stopped'), daemon.output());
+  assert.deepEqual(processesRunning(plugin), [], 'plugin processes left behind');
 });
 
 test('SIGKILLed daemon: the next one on the same state dir kills what was left and serves fresh plugins', async (t) => {

@@ -55,7 +55,49 @@ export async function run(args: DaemonArgs, argv: readonly string[]): Promise<vo
     process.exit(EXIT.failed);
   }
   const logger = await createLogger(config.logLevel);
-  let daemon: Daemon;
+
+  // Signals are taken from before the start: the API answers and the plugins start before Daemon.start
+  // returns, and a SIGTERM in that window must stop them once the start is done, not end the daemon by
+  // Node's default action and leave them running. A SIGHUP then reloads once the start is done.
+  let daemon: Daemon | undefined;
+  let stopAfterStart: string | undefined;
+  let reloadAfterStart = false;
+  const stop = (signal: string) => {
+    if (daemon === undefined) {
+      if (stopAfterStart === undefined) logger.info({ signal }, `${signal} during the start: stopping as soon as it is done`);
+      stopAfterStart ??= signal;
+      return;
+    }
+    void daemon.stop(`received ${signal}`).then(
+      () => process.exit(EXIT.ok),
+      (error: unknown) => {
+        logger.error({ error: (error as Error).message }, 'error while stopping');
+        process.exit(EXIT.failed);
+      },
+    );
+  };
+  const reload = () => {
+    if (daemon === undefined) {
+      if (!reloadAfterStart) logger.info('SIGHUP during the start: reloading as soon as it is done');
+      reloadAfterStart = true;
+      return;
+    }
+    const running = daemon;
+    logger.info('SIGHUP: reloading the configuration and rescanning the plugins directory');
+    load()
+      .then(
+        (next) => running.reload(next),
+        (error: unknown) => {
+          // A broken edit must not take down a running daemon: keep the old configuration.
+          logger.error({ error: (error as Error).message }, 'configuration not reloaded; keeping the previous one');
+        },
+      )
+      .catch((error: unknown) => logger.error({ error: (error as Error).message }, 'configuration reload failed; the daemon goes on with what it had'));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', reload);
+
   try {
     // Loaded here, not at the top: every other command would pay for the daemon's modules.
     const { Daemon } = await import('../../daemon/daemon.js');
@@ -65,30 +107,9 @@ export async function run(args: DaemonArgs, argv: readonly string[]): Promise<vo
     process.stderr.write(`error: ${(error as Error).message}\n`);
     process.exit(EXIT.failed);
   }
+  if (stopAfterStart !== undefined) stop(stopAfterStart);
+  else if (reloadAfterStart) reload();
 
-  const stop = (signal: string) => {
-    void daemon.stop(`received ${signal}`).then(
-      () => process.exit(EXIT.ok),
-      (error: unknown) => {
-        logger.error({ error: (error as Error).message }, 'error while stopping');
-        process.exit(EXIT.failed);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    logger.info('SIGHUP: reloading the configuration and rescanning the plugins directory');
-    load()
-      .then(
-        (next) => daemon.reload(next),
-        (error: unknown) => {
-          // A broken edit must not take down a running daemon: keep the old configuration.
-          logger.error({ error: (error as Error).message }, 'configuration not reloaded; keeping the previous one');
-        },
-      )
-      .catch((error: unknown) => logger.error({ error: (error as Error).message }, 'configuration reload failed; the daemon goes on with what it had'));
-  });
   // A promise nobody handled is a bug in snoozebot, not a reason to drop the plugins it supervises: log it with its context.
   process.on('unhandledRejection', (reason) => {
     const error = reason instanceof Error ? reason : new Error(String(reason));
