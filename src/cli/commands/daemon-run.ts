@@ -94,6 +94,21 @@ export async function run(args: DaemonArgs, argv: readonly string[]): Promise<vo
       )
       .catch((error: unknown) => logger.error({ error: (error as Error).message }, 'configuration reload failed; the daemon goes on with what it had'));
   };
+
+  // A promise nobody handled is a bug in snoozebot, not a reason to drop the plugins it supervises: log it with its context.
+  process.on('unhandledRejection', (reason) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    logger.error({ error: error.message, code: (error as { code?: unknown }).code, stack: error.stack }, 'unhandled promise rejection; the daemon goes on');
+  });
+  process.on('uncaughtException', (error) => {
+    if (daemon === undefined) {
+      // Its records let the next daemon's start reap any plugin this one had spawned.
+      logger.fatal({ error: error.message, stack: error.stack }, 'uncaught exception during the start; exiting');
+      process.exit(EXIT.failed);
+    }
+    logger.fatal({ error: error.message, stack: error.stack }, 'uncaught exception; stopping every plugin before exiting');
+    void daemon.stop('uncaught exception').finally(() => process.exit(EXIT.failed));
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', reload);
@@ -109,15 +124,5 @@ export async function run(args: DaemonArgs, argv: readonly string[]): Promise<vo
   }
   if (stopAfterStart !== undefined) stop(stopAfterStart);
   else if (reloadAfterStart) reload();
-
-  // A promise nobody handled is a bug in snoozebot, not a reason to drop the plugins it supervises: log it with its context.
-  process.on('unhandledRejection', (reason) => {
-    const error = reason instanceof Error ? reason : new Error(String(reason));
-    logger.error({ error: error.message, code: (error as { code?: unknown }).code, stack: error.stack }, 'unhandled promise rejection; the daemon goes on');
-  });
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ error: error.message, stack: error.stack }, 'uncaught exception; stopping every plugin before exiting');
-    void daemon.stop('uncaught exception').finally(() => process.exit(EXIT.failed));
-  });
 }
 
