@@ -103,14 +103,19 @@ test('SIGTERM while the daemon is still starting: it stops once the start is don
   const daemon = new DaemonProcess(dir, args, { SNOOZEBOT_IDLE_ROOT: root });
   dir.daemons.push(daemon);
 
+  const procStat = 'cpu  100 0 100 10000 0 0 0 0 0 0\nbtime 1795430000\n';
   const writer = await writerOnceRead(stat);
-  assert.ok(existsSync(dir.socket), 'the API listens before the idle monitor starts');
-  process.kill(daemon.child.pid ?? 0, 'SIGTERM');
-  // The rest of the start, and anything after it, reads a plain file.
-  writeFileSync(`${stat}.plain`, 'cpu  100 0 100 10000 0 0 0 0 0 0\nbtime 1795430000\n');
-  renameSync(`${stat}.plain`, stat);
-  writeSync(writer, 'cpu  100 0 100 10000 0 0 0 0 0 0\nbtime 1795430000\n');
-  closeSync(writer);
+  try {
+    assert.ok(existsSync(dir.socket), 'the API listens before the idle monitor starts');
+    assert.ok(daemon.child.kill('SIGTERM'), 'SIGTERM sent');
+    // The rest of the start, and anything after it, reads a plain file.
+    writeFileSync(`${stat}.plain`, procStat);
+    renameSync(`${stat}.plain`, stat);
+  } finally {
+    // Whatever failed above, the daemon is not left blocked on the FIFO.
+    writeSync(writer, procStat);
+    closeSync(writer);
+  }
 
   const exit = await daemon.exited;
   assert.deepEqual(exit, { code: 0, signal: null }, daemon.output());
