@@ -13,7 +13,7 @@
 // And the plugin's code is itself embedded as a string in a small loader
 // (src/loader) that compiles it with a V8 code cache, so later starts skip
 // most of the compiling.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -171,6 +171,59 @@ const asciiStringWidth: Plugin = {
 };
 
 /**
+ * Two file-system walks yargs makes at every start, for nothing in the bundle:
+ * - it guesses a version from the nearest package.json above the working
+ *   directory (in the bundle it has no node_modules path to start from), so
+ *   `snoozebot status` typed in /etc lists /etc and /, and reads any project's
+ *   package.json it stands in. We give yargs our version, so escalade, which
+ *   it walks with, finds nothing here.
+ * - y18n looks for a locale file ($LANG.json) in a directory the bundle has
+ *   not got, failing with ENOENT each time. Its platform shim without
+ *   readFileSync is y18n's own way for bundles: the built-in English strings.
+ */
+const noFileLookups: Plugin = {
+  name: 'no-file-lookups',
+  setup(b) {
+    b.onResolve({ filter: /^escalade\/sync$/ }, () => ({ path: 'escalade', namespace: 'no-file-lookups' }));
+    b.onResolve({ filter: /platform-shims\/node\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]y18n[\\/]/.test(args.importer) ? { path: 'y18n-shim', namespace: 'no-file-lookups' } : undefined,
+    );
+    b.onLoad({ filter: /^escalade$/, namespace: 'no-file-lookups' }, () => ({
+      contents: 'export default () => undefined;',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^y18n-shim$/, namespace: 'no-file-lookups' }, () => ({
+      contents: [
+        'import { format } from "node:util";',
+        'import { resolve } from "node:path";',
+        'export default { fs: { writeFile: () => {} }, format, resolve, exists: () => false };',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Once a command's handler has started, yargs lays out that command's whole
+ * `--help` text and keeps it, in case the handler fails and yargs is to print
+ * help with the error (showHelpOnFail) or someone calls showHelp() later.
+ * snoozebot does neither (main.ts's .fail() prints one line), and the layout
+ * (cliui measuring and wrapping every row) was a tenth of `plugins list`. The
+ * line that keeps it goes; the build stops if a yargs upgrade moves it.
+ */
+const CACHE_HELP = 'cachedHelpMessage = this.help();';
+const yargsNoHelpCache: Plugin = {
+  name: 'yargs-no-help-cache',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]yargs[\\/]build[\\/]lib[\\/]usage\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (source.split(CACHE_HELP).length !== 2) throw new Error(`${args.path}: expected "${CACHE_HELP}" once; see yargsNoHelpCache in scripts/bundle.ts`);
+      return { contents: source.replace(CACHE_HELP, '/* not kept: scripts/bundle.ts, yargsNoHelpCache */'), loader: 'js' };
+    });
+  },
+};
+
+/**
  * yargs finds its own directory with import.meta.url, which CommonJS output
  * has not: it gets the bundle's URL instead (yargs looks for its locale files
  * there, finds none and speaks English).
@@ -189,7 +242,7 @@ async function cliChunk(name: CliChunkName): Promise<string> {
     outfile: `${name}.js`,
     // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its "module" is plain ESM.
     mainFields: ['module', 'main'],
-    plugins: [stubProtoLoader, yargsAssert, asciiStringWidth, splitChunks(name)],
+    plugins: [stubProtoLoader, yargsAssert, yargsNoHelpCache, asciiStringWidth, noFileLookups, splitChunks(name)],
   });
   const source = result.outputFiles?.[0]?.text;
   if (source === undefined) throw new Error(`esbuild produced no CLI chunk ${name}`);
