@@ -10,6 +10,8 @@ import type {
   OperationAnswer,
   PluginStatus,
 } from '../daemon/types.js';
+import { exchange, HttpExchangeError } from './http-exchange.js';
+import type { HttpAnswer } from './http-exchange.js';
 
 /** Reads answer fast; stop/start/restart wait for plugins and cloud APIs. */
 export const READ_TIMEOUT_MS = 15_000;
@@ -62,10 +64,6 @@ export class ApiRequestError extends Error {
 /** No answer in time, a connection cut mid-answer, or an answer that is not the API's JSON. */
 export class ApiProtocolError extends Error {
   override readonly name = 'ApiProtocolError';
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
 }
 
 function isErrorBody(value: unknown): value is ApiErrorBody {
@@ -129,67 +127,47 @@ export class ApiClient {
     return this.request<T>('POST', path, body, timeoutMs);
   }
 
-  private request<T>(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, timeoutMs: number): Promise<T> {
-    // Loaded here, not imported at the top: loading node:http is a good part of a CLI start, and --help,
-    // --version and usage errors need none of it.
-    const { request } = process.getBuiltinModule('node:http');
-    const { connect } = process.getBuiltinModule('node:net');
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(payload));
-    }
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const fail = (error: Error) => {
-        if (settled) return;
-        settled = true;
-        req.destroy();
-        reject(error);
-      };
-      // Our own connection, not an Agent's: an Agent works out a TLS server name for every socket it opens
-      // (net.isIP("localhost")), and compiling that check's IPv6 pattern was a fifth of `plugins list`.
-      const req = request({ createConnection: () => connect(this.socketPath), path, method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) fail(new ApiProtocolError(`the daemon's answer to ${method} ${path} is larger than ${MAX_ANSWER_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on('error', (error) => fail(new ApiProtocolError(`reading the daemon's answer to ${method} ${path}: ${error.message}`)));
-        res.on('end', () => {
-          if (settled) return;
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch {
-            fail(new ApiProtocolError(`the daemon answered ${method} ${path} with HTTP ${status} and no JSON: ${text.slice(0, 200)}`));
-            return;
-          }
-          if (status >= 200 && status < 300) {
-            settled = true;
-            resolve(value as T);
-          } else if (isErrorBody(value)) {
-            fail(new ApiRequestError(status, value.error.code, value.error.message, value.error.details ?? {}));
-          } else {
-            fail(new ApiRequestError(status, `HTTP_${status}`, `the daemon answered ${method} ${path} with HTTP ${status}`));
-          }
-        });
-      });
-      req.setTimeout(timeoutMs, () =>
-        fail(new ApiProtocolError(`the daemon did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s`)),
+  private async request<T>(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, timeoutMs: number): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let answer: HttpAnswer;
+    try {
+      answer = await exchange(
+        this.socketPath,
+        { method, path, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
+        { timeoutMs, maxBytes: MAX_ANSWER_BYTES },
       );
-      req.on('error', (error) => {
-        const code = errnoCode(error);
-        if (code !== undefined && UNREACHABLE_CODES.has(code)) fail(new DaemonUnreachableError(this.socketPath, code));
-        else fail(new ApiProtocolError(`talking to the daemon at ${this.socketPath}: ${error.message}`));
-      });
-      req.end(payload);
-    });
+    } catch (error) {
+      throw this.exchangeError(method, path, timeoutMs, error);
+    }
+    const { status } = answer;
+    const text = answer.body.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ApiProtocolError(`the daemon answered ${method} ${path} with HTTP ${status} and no JSON: ${text.slice(0, 200)}`);
+    }
+    if (status >= 200 && status < 300) return value as T;
+    if (isErrorBody(value)) throw new ApiRequestError(status, value.error.code, value.error.message, value.error.details ?? {});
+    throw new ApiRequestError(status, `HTTP_${status}`, `the daemon answered ${method} ${path} with HTTP ${status}`);
+  }
+
+  private exchangeError(method: string, path: string, timeoutMs: number, error: unknown): Error {
+    if (!(error instanceof HttpExchangeError)) return error instanceof Error ? error : new Error(String(error));
+    const { failure } = error;
+    switch (failure.kind) {
+      case 'connect':
+        return UNREACHABLE_CODES.has(failure.errno)
+          ? new DaemonUnreachableError(this.socketPath, failure.errno)
+          : new ApiProtocolError(`talking to the daemon at ${this.socketPath}: ${failure.message}`);
+      case 'timeout':
+        return new ApiProtocolError(`the daemon did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)} s`);
+      case 'too-large':
+        return new ApiProtocolError(`the daemon's answer to ${method} ${path} is larger than ${failure.maxBytes} bytes`);
+      case 'broken':
+        return new ApiProtocolError(`reading the daemon's answer to ${method} ${path}: ${failure.message}`);
+    }
   }
 }
 
