@@ -171,7 +171,7 @@ const asciiStringWidth: Plugin = {
 };
 
 /**
- * Two file-system walks yargs makes at every start, for nothing in the bundle:
+ * Two file-system lookups yargs makes at every start, for nothing in the bundle:
  * - it guesses a version from the nearest package.json above the working
  *   directory (in the bundle it has no node_modules path to start from), so
  *   `snoozebot status` typed in /etc lists /etc and /, and reads any project's
@@ -208,7 +208,7 @@ const noFileLookups: Plugin = {
  * `--help` text and keeps it, in case the handler fails and yargs is to print
  * help with the error (showHelpOnFail) or someone calls showHelp() later.
  * snoozebot does neither (main.ts's .fail() prints one line), and the layout
- * (cliui measuring and wrapping every row) was a tenth of `plugins list`. The
+ * (cliui measuring and wrapping every row) cost `plugins list` about 5 ms. The
  * line that keeps it goes; the build stops if a yargs upgrade moves it.
  */
 const CACHE_HELP = 'cachedHelpMessage = this.help();';
