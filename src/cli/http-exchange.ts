@@ -16,8 +16,6 @@
 //   says what was wrong, never a guess. Informational (1xx) answers are not
 //   expected: the CLI never sends `expect`.
 
-import type { Socket } from 'node:net';
-
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
   readonly path: string;
@@ -243,14 +241,12 @@ export interface ExchangeOptions {
   /** The longest the daemon may be silent (no byte either way) before the exchange fails. */
   readonly timeoutMs: number;
   readonly maxBytes: number;
-  /** Opens the connection; node:net's `connect(socketPath)` by default. */
-  readonly connect?: (socketPath: string) => Socket;
 }
 
 /** Sends `request` on a new connection to `socketPath` and reads the answer. */
 export function exchange(socketPath: string, request: HttpRequest, options: ExchangeOptions): Promise<HttpAnswer> {
   const bytes = encodeRequest(request);
-  const connect = options.connect ?? process.getBuiltinModule('node:net').connect;
+  const { connect } = process.getBuiltinModule('node:net');
   return new Promise<HttpAnswer>((resolve, reject) => {
     const reader = new AnswerReader(options.maxBytes);
     let connected = false;
