@@ -184,9 +184,12 @@ const asciiStringWidth: Plugin = {
 const noFileLookups: Plugin = {
   name: 'no-file-lookups',
   setup(b) {
-    b.onResolve({ filter: /^escalade\/sync$/ }, () => ({ path: 'escalade', namespace: 'no-file-lookups' }));
+    const from = (pkg: string, importer: string) => new RegExp(`[\\\\/]node_modules[\\\\/]${pkg}[\\\\/]`).test(importer);
+    b.onResolve({ filter: /^escalade\/sync$/ }, (args) =>
+      from('yargs', args.importer) ? { path: 'escalade', namespace: 'no-file-lookups' } : undefined,
+    );
     b.onResolve({ filter: /platform-shims\/node\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]y18n[\\/]/.test(args.importer) ? { path: 'y18n-shim', namespace: 'no-file-lookups' } : undefined,
+      from('y18n', args.importer) ? { path: 'y18n-shim', namespace: 'no-file-lookups' } : undefined,
     );
     b.onLoad({ filter: /^escalade$/, namespace: 'no-file-lookups' }, () => ({
       contents: 'export default () => undefined;',
